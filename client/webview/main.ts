@@ -1,0 +1,2 @@
+// The trace panel's script (placeholder until the webview work lands).
+export {};

@@ -1,0 +1,2 @@
+// The kpp CLI entry point (placeholder until the Foundation work lands).
+export {};

@@ -1,0 +1,2 @@
+// The language server entry point (placeholder until the Foundation work lands).
+export {};
