@@ -11,6 +11,11 @@ export default tseslint.config(
     },
   },
   {
+    // Tests poke at plain JSON fixtures.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: { '@typescript-eslint/no-explicit-any': 'off' },
+  },
+  {
     // The analysis core is pure: no editor, no LSP, no file system, no processes.
     files: ['server/src/core/**/*.ts'],
     rules: {
