@@ -1,0 +1,73 @@
+import { valueAt } from '../manifests/fieldSpan';
+import { isJsonObject } from '../manifests/parseManifests';
+import type { FieldPath, JsonValue, ManifestObject } from '../manifests/types';
+import {
+  formatSelector, isEmptySelector, matchesRequirement, matchesSelector, readLabelSelector, type LabelSelector,
+} from '../labels/matchesSelector';
+import type { PodTemplate } from '../workspace/podTemplates';
+import type { NamespaceContent } from '../workspace/workspaceSnapshot';
+import { describe, makeDiagnostic, relatedAt, spanAt } from './helpers';
+import type { Diagnostic } from './types';
+
+/**
+ * networkpolicy-selector-matches-no-pods: `spec.podSelector`, and the `podSelector` of every
+ * ingress `from` / egress `to` peer that has no `namespaceSelector` (those select pods of the
+ * policy's own namespace). An empty selector selects every pod and is never flagged.
+ */
+export function checkNetworkPolicies(content: NamespaceContent): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const policy of content.objects) {
+    if (policy.kind !== 'NetworkPolicy') continue;
+    const d = checkSelector(policy, ['spec', 'podSelector'], 'spec.podSelector', content);
+    if (d) out.push(d);
+    for (const [section, peersKey] of [['ingress', 'from'], ['egress', 'to']] as const) {
+      const rules = valueAt(policy.value, ['spec', section]);
+      if (!Array.isArray(rules)) continue;
+      rules.forEach((rule: JsonValue, r: number) => {
+        const peers = isJsonObject(rule) ? rule[peersKey] : undefined;
+        if (!Array.isArray(peers)) return;
+        peers.forEach((peer: JsonValue, p: number) => {
+          if (!isJsonObject(peer) || peer.namespaceSelector !== undefined || peer.podSelector === undefined) return;
+          const where = `${section}[${r}].${peersKey}[${p}].podSelector`;
+          const pd = checkSelector(policy, ['spec', section, r, peersKey, p, 'podSelector'], where, content);
+          if (pd) out.push(pd);
+        });
+      });
+    }
+  }
+  return out;
+}
+
+function checkSelector(policy: ManifestObject, path: FieldPath, where: string, content: NamespaceContent): Diagnostic | undefined {
+  const read = readLabelSelector(valueAt(policy.value, path));
+  if (!read || isEmptySelector(read.selector)) return undefined;
+  const selector = read.selector;
+  if (content.podTemplates.some((t) => matchesSelector(selector, t.labels))) return undefined;
+  const closest = closestForSelector(selector, content.podTemplates);
+  const detail = closest
+    ? ` Closest: ${describe(closest.object)} with pod labels ${formatPodLabels(closest)}. Fix the selector, or the pod template labels.`
+    : ` There is no workload or Pod in namespace "${content.namespace}" in this workspace.`;
+  return makeDiagnostic('networkpolicy-selector-matches-no-pods', policy, spanAt(policy, path), {
+    policy: policy.name,
+    where,
+    selector: formatSelector(selector),
+    namespace: content.namespace,
+    detail,
+  }, { related: closest ? [relatedAt(closest.object, closest.labelsPath, `pod template labels of ${describe(closest.object)}`)] : [] });
+}
+
+function formatPodLabels(t: PodTemplate): string {
+  const entries = Object.entries(t.labels);
+  return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '(none)';
+}
+
+function closestForSelector(selector: LabelSelector, templates: readonly PodTemplate[]): PodTemplate | undefined {
+  let best: { t: PodTemplate; score: number } | undefined;
+  for (const t of templates) {
+    let score = 0;
+    for (const [k, v] of Object.entries(selector.matchLabels)) if (t.labels[k] === v && Object.prototype.hasOwnProperty.call(t.labels, k)) score++;
+    for (const r of selector.matchExpressions) if (matchesRequirement(r, t.labels)) score++;
+    if (!best || score > best.score) best = { t, score };
+  }
+  return best && best.score > 0 ? best.t : undefined;
+}
