@@ -25,7 +25,9 @@ export type Verdict =
   /** Generated on the node and sent out (filter OUTPUT and nat POSTROUTING passed). */
   | 'sent'
   | 'dropped'
-  | 'rejected';
+  | 'rejected'
+  /** The simulator gave up on this branch (a jump cycle, too deep a call chain, an unusable request); `reason` says why. */
+  | 'error';
 
 export interface TraceRequest {
   readonly packet: Packet;
@@ -41,6 +43,19 @@ export interface TraceRequest {
   readonly mark?: number;
   /** ipset contents by set name, when a listing is known; otherwise `-m set` cannot be decided. */
   readonly ipsets?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * The source address MASQUERADE uses (the address of the interface the packet leaves by).
+   * Default: the first non-loopback local address of the packet's family.
+   */
+  readonly egressAddress?: string;
+  /**
+   * Names of the `-m recent` lists that already hold this client (e.g. `KUBE-SEP-…` for a client
+   * that session affinity sent there before). When given, `--rcheck`/`--update` match exactly
+   * these lists; when absent, `returningClient` decides for every list.
+   */
+  readonly recentLists?: readonly string[];
+  /** The mark bit kube-proxy uses to ask for masquerading (default 0x4000). */
+  readonly masqueradeMark?: number;
 }
 
 export interface Hop {
@@ -58,6 +73,8 @@ export interface Hop {
   readonly mark: number;
   /** The probability of reaching this hop along this outcome's branch (product of statistic branches so far). */
   readonly probability: number;
+  /** Something the simulator assumed at this hop (e.g. the first address of a DNAT range). */
+  readonly note?: string;
 }
 
 export interface UnevaluatedRule {
@@ -79,6 +96,12 @@ export interface Outcome {
   readonly unevaluated: readonly UnevaluatedRule[];
   /** For REJECT: the --reject-with type; for DROP/REJECT: the comment of the rule that did it, if any. */
   readonly reason?: string;
+  /** SNAT or MASQUERADE rewrote the source (set by tracePacket; `masqueraded` also counts the mark). */
+  readonly sourceNatted?: boolean;
+  /** The masquerade mark bit (`masqueradeMark`, 0x4000) was set somewhere on the way, e.g. by KUBE-MARK-MASQ. */
+  readonly markedForMasquerade?: boolean;
+  /** Assumptions the simulator made on this branch, in plain words. */
+  readonly notes?: readonly string[];
 }
 
 export interface TraceResult {

@@ -1,0 +1,557 @@
+import type { Chain, Ruleset } from '../iptables/model';
+import { compileRule, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
+import { ipKey, isLoopback, parseIp, type Ip } from './addresses';
+import type { Hop, Outcome, Packet, TraceRequest, TraceResult, UnevaluatedRule, Verdict } from './types';
+
+/**
+ * The packet simulator: the one engine behind every trace. It walks a new connection's first
+ * packet through netfilter the way the kernel does:
+ *
+ * - from `outside` or a `pod` (arriving on an interface): raw, mangle, nat PREROUTING; the routing
+ *   decision (destination is one of the node's addresses → local, else forward); then mangle and
+ *   filter INPUT and nat INPUT (local), or mangle and filter FORWARD, mangle and nat POSTROUTING;
+ * - from the `node` itself: raw, mangle, nat OUTPUT; routing; filter OUTPUT; mangle and nat
+ *   POSTROUTING; and when the destination is local, back in over `lo` through raw/mangle
+ *   PREROUTING and mangle/filter INPUT (nat is not consulted again: NAT is decided once per
+ *   connection).
+ *
+ * `-m statistic` branches both ways with exact probabilities, so the result is one outcome per
+ * distinct path, in rule order (the "matched" branch first). A match that cannot be decided is
+ * recorded in `unevaluated` and treated as not matched.
+ */
+
+/** The deepest chain call stack kept before a branch is reported as an error (netfilter itself refuses loops). */
+export const MAX_CALL_DEPTH = 64;
+/** Jumps and gotos per branch before it is reported as a loop (a goto cycle does not grow the stack). */
+export const MAX_JUMPS = 20_000;
+/** Branches per trace before the rest are cut off with an error outcome. */
+export const MAX_OUTCOMES = 4_096;
+
+interface ChainEntry {
+  readonly chain: Chain;
+  readonly compiled: (CompiledRule | undefined)[];
+}
+
+type TableIndex = Map<string, ChainEntry>;
+type RulesetIndex = Map<string, TableIndex>;
+
+const indexCache = new WeakMap<Ruleset, RulesetIndex>();
+
+/** Chains by table and name, built once per ruleset (the first table or chain of a name wins). */
+function indexRuleset(ruleset: Ruleset): RulesetIndex {
+  let index = indexCache.get(ruleset);
+  if (index) return index;
+  index = new Map();
+  for (const table of ruleset.tables) {
+    let t = index.get(table.name);
+    if (!t) {
+      t = new Map();
+      index.set(table.name, t);
+    }
+    for (const chain of table.chains) {
+      if (!t.has(chain.name)) t.set(chain.name, { chain, compiled: new Array(chain.rules.length) });
+    }
+  }
+  indexCache.set(ruleset, index);
+  return index;
+}
+
+function compiledAt(table: TableIndex, entry: ChainEntry, i: number): CompiledRule {
+  let c = entry.compiled[i];
+  if (!c) {
+    c = compileRule(entry.chain.rules[i], (name) => table.has(name));
+    entry.compiled[i] = c;
+  }
+  return c;
+}
+
+/** Compiles every rule of a ruleset ahead of time (optional: tracePacket compiles lazily). */
+export function prepareRuleset(ruleset: Ruleset): void {
+  const index = indexRuleset(ruleset);
+  for (const table of index.values()) for (const entry of table.values()) for (let i = 0; i < entry.chain.rules.length; i++) compiledAt(table, entry, i);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The walk
+
+type Step =
+  | { readonly kind: 'chain'; readonly table: string; readonly chain: string; readonly nat?: 'dst' | 'src' }
+  | { readonly kind: 'route' }
+  | { readonly kind: 'loopback' }
+  | { readonly kind: 'done'; readonly verdict: Verdict };
+
+interface Frame {
+  readonly table: TableIndex;
+  readonly entry: ChainEntry;
+  next: number;
+}
+
+interface State extends MatchContext {
+  steps: readonly Step[];
+  stepIndex: number;
+  /** The chain call stack of the step being run; empty between steps. */
+  frames: Frame[];
+  tableName: string;
+  builtinChain: string;
+  packet: Packet;
+  src: Ip;
+  dst: Ip;
+  mark: number;
+  ctmark: number;
+  probability: number;
+  hops: Hop[];
+  unevaluated: UnevaluatedRule[];
+  notes: string[];
+  rulesEvaluated: number;
+  jumps: number;
+  dnatDone: boolean;
+  snatDone: boolean;
+  untracked: boolean;
+  confirmed: boolean;
+  markedForMasquerade: boolean;
+  recent: string[];
+  readonly original: Packet;
+  readonly originalSrc: Ip;
+  readonly originalDst: Ip;
+  readonly localKeys: ReadonlySet<string>;
+  readonly recentLists: readonly string[] | undefined;
+  readonly returningClient: boolean;
+  readonly ipsets: Readonly<Record<string, readonly string[]>> | undefined;
+  inInterface: string | undefined | null;
+  outInterface: string | undefined | null;
+  /** The destination was local at the routing decision (for the node's loop over lo). */
+  local: boolean;
+}
+
+function cloneState(s: State): State {
+  return {
+    ...s,
+    frames: s.frames.map((f) => ({ table: f.table, entry: f.entry, next: f.next })),
+    hops: s.hops.slice(),
+    unevaluated: s.unevaluated.slice(),
+    notes: s.notes.slice(),
+    recent: s.recent.slice(),
+  };
+}
+
+const chainStep = (table: string, chain: string, nat?: 'dst' | 'src'): Step => (nat ? { kind: 'chain', table, chain, nat } : { kind: 'chain', table, chain });
+
+const INBOUND: readonly Step[] = [
+  chainStep('raw', 'PREROUTING'), chainStep('mangle', 'PREROUTING'), chainStep('nat', 'PREROUTING', 'dst'), { kind: 'route' },
+];
+const INBOUND_LOCAL: readonly Step[] = [
+  chainStep('mangle', 'INPUT'), chainStep('filter', 'INPUT'), chainStep('security', 'INPUT'), chainStep('nat', 'INPUT', 'src'),
+  { kind: 'done', verdict: 'delivered' },
+];
+const INBOUND_FORWARD: readonly Step[] = [
+  chainStep('mangle', 'FORWARD'), chainStep('filter', 'FORWARD'), chainStep('security', 'FORWARD'),
+  chainStep('mangle', 'POSTROUTING'), chainStep('nat', 'POSTROUTING', 'src'), { kind: 'done', verdict: 'forwarded' },
+];
+const OUTBOUND: readonly Step[] = [
+  chainStep('raw', 'OUTPUT'), chainStep('mangle', 'OUTPUT'), chainStep('nat', 'OUTPUT', 'dst'), { kind: 'route' },
+];
+const OUTBOUND_REST: readonly Step[] = [
+  chainStep('filter', 'OUTPUT'), chainStep('security', 'OUTPUT'), chainStep('mangle', 'POSTROUTING'), chainStep('nat', 'POSTROUTING', 'src'),
+];
+/** A locally generated packet to a local address comes back in over lo; NAT is already decided. */
+const LOOPBACK_IN: readonly Step[] = [
+  { kind: 'loopback' }, chainStep('raw', 'PREROUTING'), chainStep('mangle', 'PREROUTING'), chainStep('mangle', 'INPUT'), chainStep('filter', 'INPUT'),
+  chainStep('security', 'INPUT'), { kind: 'done', verdict: 'delivered' },
+];
+
+function formatAddrPort(addr: string, port: number): string {
+  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
+}
+
+interface Walk {
+  readonly request: TraceRequest;
+  readonly index: RulesetIndex;
+  readonly localKeys: ReadonlySet<string>;
+  readonly localIps: readonly { readonly text: string; readonly ip: Ip }[];
+  readonly masqMark: number;
+  readonly original: Packet;
+  readonly originalSrc: Ip;
+  readonly originalDst: Ip;
+  readonly pending: State[];
+  readonly outcomes: Outcome[];
+}
+
+function isLocal(walk: Walk, ip: Ip): boolean {
+  return isLocalIp(walk, ip);
+}
+
+function finish(walk: Walk, s: State, verdict: Verdict, reason?: string): void {
+  const outcome: {
+    -readonly [K in keyof Outcome]: Outcome[K];
+  } = {
+    probability: s.probability,
+    verdict,
+    packet: s.packet,
+    masqueraded: s.snatDone || s.markedForMasquerade,
+    hops: s.hops,
+    rulesEvaluated: s.rulesEvaluated,
+    unevaluated: s.unevaluated,
+    sourceNatted: s.snatDone,
+    markedForMasquerade: s.markedForMasquerade,
+  };
+  if (reason !== undefined) outcome.reason = reason;
+  if (s.notes.length > 0) outcome.notes = s.notes;
+  walk.outcomes.push(outcome);
+}
+
+function setMark(walk: Walk, s: State, mark: number): void {
+  s.mark = mark >>> 0;
+  if ((s.mark & walk.masqMark) === walk.masqMark && walk.masqMark !== 0) s.markedForMasquerade = true;
+}
+
+function applyMarkOp(current: number, op: 'set-xmark' | 'set-mark' | 'or' | 'xor' | 'and', value: number, mask: number): number {
+  switch (op) {
+    case 'set-xmark': return ((current & ~mask) ^ value) >>> 0;
+    case 'set-mark': return ((current & ~mask) | value) >>> 0;
+    case 'or': return (current | value) >>> 0;
+    case 'xor': return (current ^ value) >>> 0;
+    case 'and': return (current & value) >>> 0;
+  }
+}
+
+function setPacket(s: State, packet: Packet): boolean {
+  const src = parseIp(packet.src);
+  const dst = parseIp(packet.dst);
+  if (!src || !dst) return false;
+  s.packet = packet;
+  s.src = src;
+  s.dst = dst;
+  return true;
+}
+
+/** The source MASQUERADE picks: the request's egress address, else the first non-loopback local address of the family. */
+function masqueradeAddress(walk: Walk, s: State): string | undefined {
+  if (walk.request.egressAddress) return walk.request.egressAddress;
+  const found = walk.localIps.find((l) => l.ip.v6 === s.dst.v6 && !isLoopback(l.ip));
+  return found?.text;
+}
+
+/** Runs one branch to its end; forks go to walk.pending. */
+function run(walk: Walk, s: State): void {
+  for (;;) {
+    if (s.frames.length === 0) {
+      // Between steps: start the next one.
+      const step = s.steps[s.stepIndex++];
+      if (!step) return finish(walk, s, 'error', 'the walk ran past its last step');
+      if (step.kind === 'done') return finish(walk, s, step.verdict);
+      if (step.kind === 'route') {
+        s.local = isLocal(walk, s.dst);
+        if (walk.request.from === 'node') {
+          if (s.outInterface === undefined && s.local) s.outInterface = 'lo';
+          s.steps = s.local ? [...OUTBOUND_REST, ...LOOPBACK_IN] : [...OUTBOUND_REST, { kind: 'done', verdict: 'sent' }];
+        } else {
+          s.steps = s.local ? INBOUND_LOCAL : INBOUND_FORWARD;
+          s.outInterface = s.local ? null : walk.request.outInterface;
+        }
+        s.stepIndex = 0;
+        continue;
+      }
+      if (step.kind === 'loopback') {
+        // A locally generated packet to a local address comes back in over lo; its conntrack
+        // entry was confirmed at POSTROUTING.
+        s.confirmed = true;
+        s.inInterface = 'lo';
+        s.outInterface = null;
+        continue;
+      }
+      if (step.nat && s.untracked) continue;
+      const table = walk.index.get(step.table);
+      const entry = table?.get(step.chain);
+      if (!table || !entry) continue;
+      s.tableName = step.table;
+      s.builtinChain = step.chain;
+      s.frames.push({ table, entry, next: 0 });
+      continue;
+    }
+
+    const frame = s.frames[s.frames.length - 1];
+    const rules = frame.entry.chain.rules;
+    if (frame.next >= rules.length) {
+      s.frames.pop();
+      if (s.frames.length === 0) {
+        if (applyPolicy(walk, s)) return;
+      }
+      continue;
+    }
+    const ruleIndex = frame.next++;
+    const rule = rules[ruleIndex];
+    const compiled = compiledAt(frame.table, frame.entry, ruleIndex);
+    s.rulesEvaluated++;
+
+    // Matches: false anywhere → not matched; otherwise any undecidable → recorded, not matched.
+    let probability = 1;
+    let reasons: string[] | undefined;
+    let matched = true;
+    if (compiled.predicates.length > 0) {
+      for (const p of compiled.predicates) {
+        const a = p(s);
+        if (a === true) continue;
+        if (a === false) {
+          matched = false;
+          break;
+        }
+        if (typeof a === 'number') probability *= a;
+        else (reasons ??= []).push(a);
+      }
+    }
+    if (!matched) continue;
+    if (reasons) {
+      s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: reasons.join('; ') + ' (treated as not matched)' });
+      continue;
+    }
+    if (probability < 1) {
+      if (walk.outcomes.length + walk.pending.length >= MAX_OUTCOMES) {
+        s.notes.push(`more than ${MAX_OUTCOMES} branches: the "not matched" branch at line ${rule.line + 1} was not followed`);
+      } else {
+        const other = cloneState(s);
+        other.probability = s.probability * (1 - probability);
+        walk.pending.push(other);
+      }
+      s.probability *= probability;
+    }
+    for (const name of compiled.recentSet) if (!s.recent.includes(name)) s.recent.push(name);
+
+    if (applyTarget(walk, s, frame, compiled, rule)) return;
+  }
+}
+
+function hop(s: State, action: string, rule?: { readonly text: string; readonly line: number }, chain?: string, note?: string): void {
+  const h: { -readonly [K in keyof Hop]: Hop[K] } = {
+    table: s.tableName,
+    chain: chain ?? s.frames[s.frames.length - 1]?.entry.chain.name ?? s.builtinChain,
+    action,
+    packet: s.packet,
+    mark: s.mark,
+    probability: s.probability,
+  };
+  if (rule) {
+    h.rule = rule.text;
+    h.line = rule.line;
+  }
+  if (note !== undefined) h.note = note;
+  s.hops.push(h);
+}
+
+/** A built-in chain ran off its end: its policy decides. Returns true when the branch ended. */
+function applyPolicy(walk: Walk, s: State): boolean {
+  const entry = walk.index.get(s.tableName)?.get(s.builtinChain);
+  const policy = entry?.chain.policy ?? 'ACCEPT';
+  if (policy === 'DROP') {
+    hop(s, 'policy', undefined, s.builtinChain, 'policy DROP');
+    finish(walk, s, 'dropped', `${s.tableName} ${s.builtinChain} policy DROP`);
+    return true;
+  }
+  if (policy !== 'ACCEPT' && policy !== '-') {
+    s.notes.push(`${s.tableName} ${s.builtinChain} policy ${policy} is not understood; taken as ACCEPT (assumed)`);
+  }
+  if (entry?.chain.policy === 'ACCEPT' && entry.chain.rules.length > 0) hop(s, 'policy', undefined, s.builtinChain, 'policy ACCEPT');
+  return false;
+}
+
+/** Ends the current step (ACCEPT, or a NAT verdict) and moves on. */
+function endStep(s: State): void {
+  s.frames.length = 0;
+}
+
+function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule, rule: { readonly text: string; readonly line: number; readonly comment?: string; readonly table: string; readonly chain: string }): boolean {
+  const t = compiled.target;
+  switch (t.kind) {
+    case 'none':
+      return false;
+    case 'accept':
+      hop(s, 'accept', rule);
+      endStep(s);
+      return false;
+    case 'drop':
+      hop(s, 'drop', rule);
+      finish(walk, s, 'dropped', rule.comment);
+      return true;
+    case 'reject':
+      hop(s, 'reject', rule);
+      finish(walk, s, 'rejected', rule.comment !== undefined ? `${rule.comment} (${t.rejectWith})` : t.rejectWith);
+      return true;
+    case 'return':
+      hop(s, 'return', rule);
+      s.frames.pop();
+      if (s.frames.length === 0) return applyPolicy(walk, s);
+      return false;
+    case 'jump':
+    case 'goto': {
+      const entry = frame.table.get(t.chain);
+      if (!entry) {
+        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind === 'jump' ? '-j' : '-g'} ${t.chain}: no such chain in table ${s.tableName} (treated as not matched)` });
+        return false;
+      }
+      s.jumps++;
+      if (s.jumps > MAX_JUMPS || (t.kind === 'jump' && s.frames.length >= MAX_CALL_DEPTH)) {
+        hop(s, t.kind, rule);
+        const why = s.jumps > MAX_JUMPS ? `more than ${MAX_JUMPS} jumps` : `chain calls nested deeper than ${MAX_CALL_DEPTH}`;
+        finish(walk, s, 'error', `${why} at ${rule.chain} → ${t.chain}: a jump cycle`);
+        return true;
+      }
+      hop(s, t.kind, rule);
+      if (t.kind === 'goto') s.frames.pop();
+      s.frames.push({ table: frame.table, entry, next: 0 });
+      return false;
+    }
+    case 'mark':
+      setMark(walk, s, applyMarkOp(s.mark, t.op, t.value, t.mask));
+      hop(s, 'mark', rule);
+      return false;
+    case 'connmark-set':
+      s.ctmark = applyMarkOp(s.ctmark, t.op, t.value, t.mask);
+      hop(s, 'connmark', rule);
+      return false;
+    case 'connmark-save':
+      s.ctmark = ((s.ctmark & ~t.ctmask) | (s.mark & t.nfmask)) >>> 0;
+      hop(s, 'connmark', rule);
+      return false;
+    case 'connmark-restore':
+      setMark(walk, s, ((s.mark & ~t.nfmask) | (s.ctmark & t.ctmask)) >>> 0);
+      hop(s, 'connmark', rule);
+      return false;
+    case 'notrack':
+      s.untracked = true;
+      hop(s, 'notrack', rule);
+      return false;
+    case 'noop':
+      hop(s, t.name.toLowerCase(), rule);
+      return false;
+    case 'unsupported':
+      s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.reason} (treated as not matched)` });
+      return false;
+    case 'dnat':
+    case 'redirect': {
+      if (s.tableName !== 'nat') {
+        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} outside the nat table (treated as not matched)` });
+        return false;
+      }
+      let addr: string;
+      let note: string | undefined = t.note;
+      if (t.kind === 'dnat') addr = t.addr ?? s.packet.dst;
+      else {
+        // REDIRECT: to the node itself (127.0.0.1 / ::1 for locally generated packets).
+        const local = walk.request.from === 'node' ? (s.dst.v6 ? '::1' : '127.0.0.1') : walk.localIps.find((l) => l.ip.v6 === s.dst.v6 && !isLoopback(l.ip))?.text;
+        addr = local ?? s.packet.dst;
+        if (!local) note = [note, 'no local address of this family to REDIRECT to; destination kept'].filter(Boolean).join('; ');
+      }
+      const packet: Packet = { ...s.packet, dst: addr, dport: t.port ?? s.packet.dport };
+      if (!setPacket(s, packet)) {
+        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} to ${addr}: not an address (treated as not matched)` });
+        return false;
+      }
+      s.dnatDone = true;
+      if (note) s.notes.push(note);
+      hop(s, t.kind, rule, undefined, note);
+      endStep(s);
+      return false;
+    }
+    case 'snat':
+    case 'masquerade': {
+      if (s.tableName !== 'nat') {
+        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} outside the nat table (treated as not matched)` });
+        return false;
+      }
+      let note = t.note;
+      let addr: string | undefined = t.kind === 'snat' ? t.addr ?? s.packet.src : masqueradeAddress(walk, s);
+      if (addr === undefined) {
+        addr = s.packet.src;
+        note = [note, 'no egress address known for MASQUERADE: source kept (give egressAddress or a local address)'].filter(Boolean).join('; ');
+      } else if (t.kind === 'masquerade' && !walk.request.egressAddress) {
+        note = [note, `MASQUERADE source ${addr}: the node's first address (assumed; give egressAddress)`].filter(Boolean).join('; ');
+      }
+      const packet: Packet = { ...s.packet, src: addr, sport: t.port ?? s.packet.sport };
+      if (!setPacket(s, packet)) {
+        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} to ${addr}: not an address (treated as not matched)` });
+        return false;
+      }
+      s.snatDone = true;
+      if (note) s.notes.push(note);
+      hop(s, t.kind, rule, undefined, note);
+      endStep(s);
+      return false;
+    }
+  }
+}
+
+function errorResult(request: TraceRequest, reason: string): TraceResult {
+  return { outcomes: [{ probability: 1, verdict: 'error', packet: request.packet, masqueraded: false, hops: [], rulesEvaluated: 0, unevaluated: [], reason, sourceNatted: false, markedForMasquerade: false }] };
+}
+
+/** Traces the first packet of a new connection through `ruleset`. Never throws. */
+export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResult {
+  const src = parseIp(request.packet.src);
+  const dst = parseIp(request.packet.dst);
+  if (!src) return errorResult(request, `source ${request.packet.src} is not an IP address`);
+  if (!dst) return errorResult(request, `destination ${request.packet.dst} is not an IP address`);
+  if (src.v6 !== dst.v6) return errorResult(request, 'source and destination are of different address families');
+  const localIps: { text: string; ip: Ip }[] = [];
+  for (const text of request.localAddresses) {
+    const ip = parseIp(text);
+    if (ip) localIps.push({ text, ip });
+  }
+  const walk: Walk = {
+    request,
+    index: indexRuleset(ruleset),
+    localKeys: new Set(localIps.map((l) => ipKey(l.ip))),
+    localIps,
+    masqMark: (request.masqueradeMark ?? 0x4000) >>> 0,
+    original: request.packet,
+    originalSrc: src,
+    originalDst: dst,
+    pending: [],
+    outcomes: [],
+  };
+  const fromNode = request.from === 'node';
+  const initial: State = {
+    steps: fromNode ? OUTBOUND : INBOUND,
+    stepIndex: 0,
+    frames: [],
+    tableName: '',
+    builtinChain: '',
+    packet: request.packet,
+    src,
+    dst,
+    mark: (request.mark ?? 0) >>> 0,
+    ctmark: 0,
+    probability: 1,
+    hops: [],
+    unevaluated: [],
+    notes: [],
+    rulesEvaluated: 0,
+    jumps: 0,
+    dnatDone: false,
+    snatDone: false,
+    untracked: false,
+    confirmed: false,
+    markedForMasquerade: false,
+    recent: [],
+    original: request.packet,
+    originalSrc: src,
+    originalDst: dst,
+    localKeys: walk.localKeys,
+    recentLists: request.recentLists,
+    returningClient: request.returningClient === true,
+    ipsets: request.ipsets,
+    inInterface: fromNode ? null : request.inInterface,
+    outInterface: fromNode ? request.outInterface : null,
+    local: false,
+  };
+  setMark(walk, initial, initial.mark);
+  const unevaluatedIfaces: string[] = [];
+  if (request.localAddresses.length !== localIps.length) {
+    unevaluatedIfaces.push(`local addresses that are not IP addresses were ignored: ${request.localAddresses.filter((a) => !parseIp(a)).join(', ')}`);
+  }
+  initial.notes.push(...unevaluatedIfaces);
+  walk.pending.push(initial);
+  while (walk.pending.length > 0) {
+    const s = walk.pending.pop() as State;
+    run(walk, s);
+  }
+  return { outcomes: walk.outcomes };
+}
