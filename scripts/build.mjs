@@ -15,6 +15,7 @@ await Promise.all([
   esbuild.build({ ...common, entryPoints: ['server/src/server.ts'], outfile: 'dist/server.js', platform: 'node', format: 'cjs', target: 'node20' }),
   esbuild.build({ ...common, entryPoints: ['server/src/cli/kpp.ts'], outfile: 'dist/cli.js', platform: 'node', format: 'cjs', target: 'node20' }),
   esbuild.build({ ...common, entryPoints: ['client/webview/main.ts'], outfile: 'dist/webview.js', platform: 'browser', format: 'iife', target: 'es2022' }),
+  esbuild.build({ ...common, entryPoints: ['client/webview/trace.css'], outfile: 'dist/webview.css', sourcemap: false }),
 ]);
 
 // The CLI and the standalone server are run directly (package.json "bin"): give them a shebang.
