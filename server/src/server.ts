@@ -1,2 +1,183 @@
-// The language server entry point (placeholder until the Foundation work lands).
-export {};
+// The Kubernetes Packet Path language server. Runs inside VS Code (node IPC) and standalone as
+// `kpp-language-server --stdio` (the same bundle, dist/server.js) for any LSP client.
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import {
+  createConnection,
+  FileChangeType,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type ClientCapabilities,
+  type InitializeResult,
+  type WorkspaceFolder as LspWorkspaceFolder,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { findRule } from './core/diagnostics/rules';
+import { provideCodeActions } from './features/codeActions';
+import { provideCodeLenses } from './features/codeLens';
+import { codeLensProviders } from './features/codeLensProviders';
+import { provideDefinition } from './features/definition';
+import { collectDiagnostics } from './features/diagnostics';
+import { provideDocumentSymbols } from './features/documentSymbol';
+import type { FeatureContext } from './features/featureContext';
+import { provideHover } from './features/hover';
+import { provideReferences } from './features/references';
+import { describeError, runSafe, runSafeNotification } from './features/runSafe';
+import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
+import { WorkspaceHost } from './host/workspaceHost';
+import { isManifestPath, type FilesExclude } from './host/workspaceFiles';
+import { WorkspaceReadyMethod, WorkspaceStatusMethod, type WorkspaceStatusParams, type WorkspaceStatusResult } from './protocol';
+
+const TRANSPORT_FLAGS = ['--stdio', '--node-ipc', '--socket', '--pipe'];
+if (!process.argv.some((a) => TRANSPORT_FLAGS.some((f) => a === f || a.startsWith(f + '=')))) {
+  process.stderr.write('usage: kpp-language-server --stdio | --node-ipc | --socket=PORT | --pipe=NAME\n');
+  process.exit(2);
+}
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const host = new WorkspaceHost();
+const logger = { error: (message: string) => connection.console.error(message) };
+/** The rule docs shipped next to the bundle (`docs/diagnostics.md` of the extension). */
+const docsFile = pathToFileURL(path.join(__dirname, '..', 'docs', 'diagnostics.md')).href;
+
+let capabilities: ClientCapabilities = {};
+let initialFolders: readonly LspWorkspaceFolder[] = [];
+let ready = false;
+
+function featureContext(): FeatureContext {
+  const snapshot = host.snapshot();
+  return {
+    snapshot,
+    positions: (uri) => host.positions(uri),
+    displayPath: (uri) => host.displayPath(uri),
+    docsHref: (code) => {
+      const rule = findRule(code);
+      return rule ? `${docsFile}#${rule.code}` : undefined;
+    },
+  };
+}
+
+const publisher = new DiagnosticsPublisher(
+  { publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }) },
+  () => collectDiagnostics(featureContext()),
+  (err) => logger.error(`diagnostics failed: ${describeError(err)}`),
+);
+
+function status(): WorkspaceStatusResult {
+  return { ready: ready && !publisher.pending, files: host.fileCount, filesWithDiagnostics: publisher.filesWithDiagnostics, generation: host.generation };
+}
+
+/** Is this a document the manifest index reads? (iptables/conntrack dumps are other features'.) */
+function isManifestDocument(doc: TextDocument): boolean {
+  return doc.languageId === 'yaml' || doc.languageId === 'json' || isManifestPath(doc.uri);
+}
+
+connection.onInitialize((params): InitializeResult => {
+  capabilities = params.capabilities;
+  initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
+  return {
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      codeLensProvider: { resolveProvider: false },
+      codeActionProvider: { codeActionKinds: ['quickfix'] },
+      workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+    },
+    serverInfo: { name: 'kpp-language-server', version: '0.1.0' },
+  };
+});
+
+/** `files.exclude` per folder, asked with workspace/configuration when the client supports it. */
+async function readExcludes(folders: readonly LspWorkspaceFolder[]): Promise<{ uri: string; exclude: FilesExclude | null }[]> {
+  if (!capabilities.workspace?.configuration) return folders.map((f) => ({ uri: f.uri, exclude: null }));
+  try {
+    const values: unknown[] = await connection.workspace.getConfiguration(folders.map((f) => ({ scopeUri: f.uri, section: 'files.exclude' })));
+    return folders.map((f, i) => ({ uri: f.uri, exclude: isExcludeMap(values[i]) ? values[i] : null }));
+  } catch (err) {
+    logger.error(`reading files.exclude failed: ${describeError(err)}`);
+    return folders.map((f) => ({ uri: f.uri, exclude: null }));
+  }
+}
+
+function isExcludeMap(v: unknown): v is FilesExclude {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+let folders: readonly LspWorkspaceFolder[] = [];
+let scanning: Promise<void> = Promise.resolve();
+
+/** (Re)reads the folders' `files.exclude` and files; serialised so two scans never interleave. */
+function rescan(): Promise<void> {
+  scanning = scanning.then(async () => {
+    try {
+      host.setFolders(await readExcludes(folders));
+      await host.scanFolders();
+      // Open documents may have been read from disk before the scan: the editor's text wins.
+      for (const doc of documents.all()) if (isManifestDocument(doc)) host.setOpenDocument(doc.uri, doc.getText(), doc.version);
+    } catch (err) {
+      logger.error(`workspace scan failed: ${describeError(err)}`);
+    }
+    ready = true;
+    publisher.publishNow();
+    void connection.sendNotification(WorkspaceReadyMethod, status());
+  });
+  return scanning;
+}
+
+connection.onInitialized(() => {
+  folders = initialFolders;
+  if (capabilities.workspace?.workspaceFolders) {
+    connection.workspace.onDidChangeWorkspaceFolders((e) => runSafeNotification(logger, 'workspaceFolders', () => {
+      const removed = new Set(e.removed.map((f) => f.uri));
+      folders = [...folders.filter((f) => !removed.has(f.uri)), ...e.added];
+      return rescan();
+    }));
+  }
+  void rescan();
+});
+
+connection.onDidChangeConfiguration(() => runSafeNotification(logger, 'didChangeConfiguration', () => rescan()));
+
+documents.onDidOpen((e) => runSafeNotification(logger, 'didOpen', () => {
+  if (!isManifestDocument(e.document)) return;
+  host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
+  publisher.schedule();
+}));
+documents.onDidChangeContent((e) => runSafeNotification(logger, 'didChange', () => {
+  if (!isManifestDocument(e.document)) return;
+  host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
+  publisher.schedule();
+}));
+documents.onDidClose((e) => runSafeNotification(logger, 'didClose', async () => {
+  if (!isManifestDocument(e.document)) return;
+  await host.closeDocument(e.document.uri);
+  publisher.schedule();
+}));
+
+connection.onDidChangeWatchedFiles((params) => runSafeNotification(logger, 'didChangeWatchedFiles', async () => {
+  for (const change of params.changes) {
+    if (change.type === FileChangeType.Deleted) host.diskFileDeleted(change.uri);
+    else await host.diskFileChanged(change.uri);
+  }
+  publisher.schedule();
+}));
+
+connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => provideHover(featureContext(), params)));
+connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () => provideDefinition(featureContext(), params)));
+connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () => provideReferences(featureContext(), params)));
+connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () => provideDocumentSymbols(featureContext(), params)));
+connection.onCodeAction((params, token) => runSafe(logger, 'codeAction', [], token, () => provideCodeActions(featureContext(), params)));
+connection.onCodeLens((params, token) => runSafe(logger, 'codeLens', [], token, () =>
+  provideCodeLenses(featureContext(), params, codeLensProviders, (id, err) => logger.error(`codeLens provider ${id} failed: ${describeError(err)}`))));
+connection.onRequest(WorkspaceStatusMethod, (_params: WorkspaceStatusParams, token) =>
+  runSafe(logger, 'workspaceStatus', status(), token, () => status()));
+
+connection.onShutdown(() => publisher.dispose());
+
+documents.listen(connection);
+connection.listen();

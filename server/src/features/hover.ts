@@ -1,0 +1,68 @@
+// Hover: on a Service's selector, the workloads it selects (replicas, file); on a pod template's
+// labels, the Services that select its pods; on an Ingress backend, the Service and port it reaches.
+import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
+import { stringMapAt, valueAt } from '../core/manifests/fieldSpan';
+import type { ManifestObject } from '../core/manifests/types';
+import { formatLabels } from '../core/labels/matchesSelector';
+import {
+  findBackendService,
+  findSelectedTemplates,
+  findSelectingServices,
+  findServicePortIndex,
+  findTargetAt,
+  formatPodSummary,
+  formatReplicas,
+  summarizePods,
+  type Target,
+} from '../core/queries';
+import { inlineCode, type FeatureContext } from './featureContext';
+
+export function provideHover(ctx: FeatureContext, params: HoverParams): Hover | null {
+  const uri = params.textDocument.uri;
+  const positions = ctx.positions(uri);
+  if (!positions) return null;
+  const target = findTargetAt(ctx.snapshot, uri, positions.toOffset(params.position));
+  if (!target) return null;
+  const lines = describeTarget(ctx, target);
+  if (!lines) return null;
+  return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') } };
+}
+
+function describeTarget(ctx: FeatureContext, target: Target): string[] | undefined {
+  switch (target.kind) {
+    case 'service-selector':
+    case 'service-name':
+      return describeServiceSelection(ctx, target.service);
+    case 'pod-labels': {
+      const t = target.template;
+      const services = findSelectingServices(ctx.snapshot, t);
+      const head = `**${t.kind} ${inlineCode(t.name)}** pods carry ${inlineCode(formatLabels(t.labels) || '(no labels)')}`;
+      if (services.length === 0) return [head, '', `No Service in namespace ${inlineCode(t.namespace)} selects these pods.`];
+      return [head, '', `Selected by ${services.length === 1 ? '1 Service' : `${services.length} Services`}:`, '', ...services.map((s) => `- Service ${inlineCode(s.name)} — ${inlineCode(ctx.displayPath(s.uri))}`)];
+    }
+    case 'ingress-backend': {
+      const { ingress, backend } = target;
+      const service = findBackendService(ctx.snapshot, ingress, backend);
+      const port = backend.port ? ('name' in backend.port ? backend.port.name : String(backend.port.number)) : '(no port)';
+      const head = `**Ingress ${inlineCode(ingress.name)}** ${inlineCode(backend.route)} → Service ${inlineCode(backend.serviceName)} port ${inlineCode(port)}`;
+      if (!service) return [head, '', `No Service ${inlineCode(backend.serviceName)} in namespace ${inlineCode(ingress.namespace ?? 'default')}.`];
+      const i = findServicePortIndex(service, backend.port);
+      const portLine = i < 0
+        ? `The Service has no port ${inlineCode(port)}.`
+        : `Service port ${inlineCode(String(valueAt(service.value, ['spec', 'ports', i, 'port']) ?? '?'))} → targetPort ${inlineCode(String(valueAt(service.value, ['spec', 'ports', i, 'targetPort']) ?? valueAt(service.value, ['spec', 'ports', i, 'port']) ?? '?'))}`;
+      return [head, '', portLine, '', `Defined in ${inlineCode(ctx.displayPath(service.uri))}.`, '', ...describeServiceSelection(ctx, service)];
+    }
+  }
+}
+
+function describeServiceSelection(ctx: FeatureContext, service: ManifestObject): string[] {
+  const selector = stringMapAt(service.value, ['spec', 'selector']);
+  const ns = service.namespace ?? 'default';
+  if (!selector || Object.keys(selector).length === 0) {
+    return [`**Service ${inlineCode(service.name)}** has no selector: its endpoints come from Endpoints/EndpointSlices written by hand.`];
+  }
+  const templates = findSelectedTemplates(ctx.snapshot, service);
+  const head = `**Service ${inlineCode(service.name)}** selects ${inlineCode(formatLabels(selector))} in namespace ${inlineCode(ns)}: ${formatPodSummary(summarizePods(templates))}`;
+  if (templates.length === 0) return [head, '', `No pod template in namespace ${inlineCode(ns)} carries every selector label.`];
+  return [head, '', ...templates.map((t) => `- ${t.kind} ${inlineCode(t.name)} — ${formatReplicas(t)} — ${inlineCode(ctx.displayPath(t.object.uri))}`)];
+}
