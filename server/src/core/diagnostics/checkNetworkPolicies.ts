@@ -6,7 +6,7 @@ import {
 } from '../labels/matchesSelector';
 import type { PodTemplate } from '../workspace/podTemplates';
 import type { NamespaceContent } from '../workspace/workspaceSnapshot';
-import { describe, makeDiagnostic, relatedAt, spanAt } from './helpers';
+import { describe, isLikelyTypo, makeDiagnostic, relatedAt, spanAt } from './helpers';
 import type { Diagnostic } from './types';
 
 /**
@@ -44,9 +44,18 @@ function checkSelector(policy: ManifestObject, path: FieldPath, where: string, c
   const selector = read.selector;
   if (content.podTemplates.some((t) => matchesSelector(selector, t.labels))) return undefined;
   const closest = closestForSelector(selector, content.podTemplates);
-  const detail = closest
-    ? ` Closest: ${describe(closest.object)} with pod labels ${formatPodLabels(closest)}. Fix the selector, or the pod template labels.`
-    : ` There is no workload or Pod in namespace "${content.namespace}" in this workspace.`;
+  let detail: string;
+  if (content.podTemplates.length === 0) {
+    detail = ` There is no workload or Pod in namespace "${content.namespace}" in this workspace.`;
+  } else if (closest) {
+    const typos = Object.entries(selector.matchLabels).flatMap(([k, v]) => {
+      const w = closest.labels[k];
+      return Object.prototype.hasOwnProperty.call(closest.labels, k) && w !== v && isLikelyTypo(v, w) ? [`${k}=${v} looks like a typo of ${k}=${w}`] : [];
+    });
+    detail = ` Closest: ${describe(closest.object)} with pod labels ${formatPodLabels(closest)}${typos.length ? ` (${typos.join('; ')})` : ''}. Fix the selector, or the pod template labels.`;
+  } else {
+    detail = ` Pod templates here: ${content.podTemplates.slice(0, 4).map((t) => `${describe(t.object)} (${formatPodLabels(t)})`).join(', ')}${content.podTemplates.length > 4 ? ', ...' : ''}.`;
+  }
   return makeDiagnostic('networkpolicy-selector-matches-no-pods', policy, spanAt(policy, path), {
     policy: policy.name,
     where,
@@ -61,11 +70,16 @@ function formatPodLabels(t: PodTemplate): string {
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(', ') : '(none)';
 }
 
+/** The template satisfying most of the selector, counting a likely typo of a value as half a match; undefined when none comes near. */
 function closestForSelector(selector: LabelSelector, templates: readonly PodTemplate[]): PodTemplate | undefined {
   let best: { t: PodTemplate; score: number } | undefined;
   for (const t of templates) {
     let score = 0;
-    for (const [k, v] of Object.entries(selector.matchLabels)) if (t.labels[k] === v && Object.prototype.hasOwnProperty.call(t.labels, k)) score++;
+    for (const [k, v] of Object.entries(selector.matchLabels)) {
+      if (!Object.prototype.hasOwnProperty.call(t.labels, k)) continue;
+      if (t.labels[k] === v) score += 1;
+      else if (isLikelyTypo(v, t.labels[k])) score += 0.5;
+    }
     for (const r of selector.matchExpressions) if (matchesRequirement(r, t.labels)) score++;
     if (!best || score > best.score) best = { t, score };
   }

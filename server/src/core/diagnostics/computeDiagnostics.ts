@@ -73,6 +73,13 @@ function analyseCluster(snapshot: WorkspaceSnapshot, analyses: readonly Namespac
   return { replace, added: checkNodePortClashes(analyses.flatMap((a) => a.nodePorts)) };
 }
 
+/** Objects the parser only recovered from a syntax error get the yaml-syntax error and nothing else: no storm. */
+function dropInsideBrokenDocuments(diagnostics: Diagnostic[], snapshot: WorkspaceSnapshot): Diagnostic[] {
+  const broken = snapshot.objects().filter((o) => o.inBrokenDocument);
+  if (broken.length === 0) return diagnostics;
+  return diagnostics.filter((d) => d.code === 'yaml-syntax' || !broken.some((o) => o.uri === d.uri && o.span.start <= d.span.start && d.span.end <= o.span.end));
+}
+
 /**
  * Computes a snapshot's diagnostics, caching each namespace's analysis under its content hash: an
  * edit re-runs only the namespaces whose objects changed. One engine serves many snapshots.
@@ -107,7 +114,7 @@ export class DiagnosticsEngine implements SnapshotAnalyser {
     const cluster = analyseCluster(snapshot, analyses);
     for (const a of analyses) for (const d of a.diagnostics) out.push(cluster.replace.get(d) ?? d);
     out.push(...cluster.added);
-    return out.sort(compareDiagnostics);
+    return dropInsideBrokenDocuments(out, snapshot).sort(compareDiagnostics);
   }
 }
 

@@ -74,7 +74,7 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
     const budget = { nodes: MAX_NODES_PER_DOCUMENT };
     const converted = convertNode(contents, doc, budget, 0);
     firstContent ??= converted.field.valueSpan;
-    collectObjects(uri, text, converted, objects);
+    collectObjects(uri, text, converted, doc.errors.length > 0, objects);
   }
 
   const looksKubernetes = objects.length > 0 || LOOKS_KUBERNETES.test(text);
@@ -99,7 +99,7 @@ interface Converted {
   readonly field: FieldNode;
 }
 
-function collectObjects(uri: string, text: string, root: Converted, out: ManifestObject[]): void {
+function collectObjects(uri: string, text: string, root: Converted, broken: boolean, out: ManifestObject[]): void {
   const value = root.value;
   if (!isJsonObject(value)) return;
   const kind = value.kind;
@@ -111,22 +111,22 @@ function collectObjects(uri: string, text: string, root: Converted, out: Manifes
     items.forEach((item, i) => {
       const field = itemFields[i];
       if (field && isJsonObject(item) && typeof item.kind === 'string' && typeof item.apiVersion === 'string') {
-        out.push(makeObject(uri, text, out.length, item, field));
+        out.push(makeObject(uri, text, out.length, item, field, broken));
       }
     });
     return;
   }
-  out.push(makeObject(uri, text, out.length, value, root.field));
+  out.push(makeObject(uri, text, out.length, value, root.field, broken));
 }
 
-function makeObject(uri: string, text: string, index: number, value: JsonObject, root: FieldNode): ManifestObject {
+function makeObject(uri: string, text: string, index: number, value: JsonObject, root: FieldNode, inBrokenDocument: boolean): ManifestObject {
   const kind = value.kind as string;
   const metadata = isJsonObject(value.metadata) ? value.metadata : undefined;
   const name = typeof metadata?.name === 'string' ? metadata.name : '';
   const ns = metadata?.namespace;
   const namespace = isClusterScopedKind(kind) ? undefined : typeof ns === 'string' && ns !== '' ? ns : 'default';
   const span = root.valueSpan;
-  return { uri, index, apiVersion: value.apiVersion as string, kind, name, namespace, span, value, root, source: text.slice(span.start, span.end) };
+  return { uri, index, apiVersion: value.apiVersion as string, kind, name, namespace, span, value, root, source: text.slice(span.start, span.end), inBrokenDocument };
 }
 
 function convertNode(node: YamlNode | null | undefined, doc: Document.Parsed, budget: { nodes: number }, depth: number, keySpan?: Span, fallbackAt = 0): Converted {

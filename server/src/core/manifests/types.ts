@@ -44,6 +44,12 @@ export interface ManifestObject {
   readonly root: FieldNode;
   /** The object's exact source text (used to fingerprint it). */
   readonly source: string;
+  /**
+   * True when the YAML document holding the object has syntax errors: the object is what the
+   * parser recovered. It stays in the model (lookups still find it), but diagnostics other than
+   * `yaml-syntax` are not reported on it.
+   */
+  readonly inBrokenDocument: boolean;
 }
 
 export interface ManifestError {
