@@ -68,9 +68,10 @@ export function escapeMarkdown(text: string): string {
 /** A code span that holds any text: a fence longer than any backtick run inside. */
 export function codeSpan(text: string): string {
   const flat = text.replace(/\r?\n/g, ' ');
+  if (flat === '') return '` `';
   const longest = Math.max(0, ...(flat.match(/`+/g) ?? []).map((r) => r.length));
   const fence = '`'.repeat(longest + 1);
-  const pad = flat.startsWith('`') || flat.endsWith('`') || flat === '' ? ' ' : '';
+  const pad = flat.startsWith('`') || flat.endsWith('`') ? ' ' : '';
   return fence + pad + flat + pad + fence;
 }
 
