@@ -1,0 +1,548 @@
+/**
+ * A reproduction of kube-proxy's iptables proxier full sync (`syncProxyRules` in
+ * pkg/proxy/iptables/proxier.go, v1.32/v1.33): the exact iptables-restore input it writes, plus
+ * per-service-port metadata for the editor. Pure: objects in, text and data out; never throws.
+ *
+ * kube-proxy walks its service map in Go map order, which is random; here services go in
+ * namespace/name order and ports in spec order, so the output is deterministic. Any order gives
+ * the same ruleset after kube-proxy's test normalisation (`sortIPTablesRules`).
+ */
+import { endpointChainName } from './chainNames';
+import { formatMasqueradeMark } from './config';
+import { cidrContains, formatCIDR, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
+import { computeProbability } from './probability';
+import {
+  asRecord,
+  buildEndpointsMap,
+  buildServicePortMap,
+  categorizeEndpoints,
+  convertEndpointsToSlices,
+  nodeIPsInCIDRs,
+  usesLocalEndpoints,
+  externallyAccessible,
+  type EndpointInfo,
+  type ServicePortInfo,
+} from './proxyState';
+import type { ChainKind, ChainLines, GeneratedRules, GeneratedServicePort, GeneratorMessage, ProxierConfig, ProxierInput, SharedRuleLine } from './types';
+
+const KUBE_SERVICES = 'KUBE-SERVICES';
+const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
+const KUBE_NODEPORTS = 'KUBE-NODEPORTS';
+const KUBE_POSTROUTING = 'KUBE-POSTROUTING';
+const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
+const KUBE_FORWARD = 'KUBE-FORWARD';
+const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
+const KUBE_FIREWALL = 'KUBE-FIREWALL';
+const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
+const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
+
+type Section = 0 | 1 | 2 | 3; // filterChains, filterRules, natChains, natRules
+interface LineRef {
+  readonly section: Section;
+  readonly index: number;
+}
+
+interface LocalDetector {
+  readonly ifLocal?: string;
+  readonly ifNotLocal?: string;
+}
+
+function chainLine(chain: string): string {
+  return `:${chain} - [0:0]`;
+}
+
+function buildLocalDetector(config: ProxierConfig, family: IpFamilyName, nodePodCIDRs: readonly string[], messages: GeneratorMessage[]): LocalDetector {
+  const d = config.localDetector;
+  const fromCIDRs = (cidrs: readonly string[], what: string): LocalDetector => {
+    for (const s of cidrs) {
+      const c = parseCIDRSloppy(s.trim());
+      if (!c) {
+        if (s.trim() !== '') messages.push({ severity: 'warning', message: `${what} ${JSON.stringify(s)} is not a CIDR; ignored` });
+        continue;
+      }
+      if (c.family === family) {
+        const cidr = formatCIDR(c);
+        return { ifLocal: `-s ${cidr}`, ifNotLocal: `! -s ${cidr}` };
+      }
+    }
+    messages.push({ severity: 'info', message: `no ${what} of family ${family}: no local-traffic detection` });
+    return {};
+  };
+  switch (d.mode) {
+    case 'ClusterCIDR':
+      return fromCIDRs(d.cidrs, 'cluster CIDR');
+    case 'NodeCIDR':
+      return fromCIDRs(d.cidrs ?? nodePodCIDRs, 'node pod CIDR');
+    case 'BridgeInterface':
+      return { ifLocal: `-i ${d.bridgeInterface}`, ifNotLocal: `! -i ${d.bridgeInterface}` };
+    case 'InterfaceNamePrefix':
+      return { ifLocal: `-i ${d.interfaceNamePrefix}+`, ifNotLocal: `! -i ${d.interfaceNamePrefix}+` };
+    default:
+      return {};
+  }
+}
+
+interface NodeFacts {
+  readonly zone: string;
+  readonly podCIDRs: readonly string[];
+  readonly addresses: readonly string[];
+}
+
+function findNode(nodes: readonly unknown[] | undefined, nodeName: string): NodeFacts {
+  for (const n of nodes ?? []) {
+    const o = asRecord(n);
+    const meta = asRecord(o?.metadata);
+    if (!o || !meta || meta.name !== nodeName) continue;
+    const labels = asRecord(meta.labels) ?? {};
+    const spec = asRecord(o.spec) ?? {};
+    const podCIDRs = Array.isArray(spec.podCIDRs) ? spec.podCIDRs.filter((x): x is string => typeof x === 'string') : typeof spec.podCIDR === 'string' ? [spec.podCIDR] : [];
+    const addrs = Array.isArray(asRecord(o.status)?.addresses) ? (asRecord(o.status)?.addresses as unknown[]) : [];
+    const addresses = addrs
+      .map((a) => asRecord(a))
+      .filter((a) => a?.type === 'InternalIP' || a?.type === 'ExternalIP')
+      .map((a) => String(a?.address ?? ''));
+    return { zone: typeof labels['topology.kubernetes.io/zone'] === 'string' ? (labels['topology.kubernetes.io/zone'] as string) : '', podCIDRs, addresses };
+  }
+  return { zone: '', podCIDRs: [], addresses: [] };
+}
+
+function sliceServiceKeys(slices: readonly unknown[]): Set<string> {
+  const keys = new Set<string>();
+  for (const s of slices) {
+    const meta = asRecord(asRecord(s)?.metadata);
+    const svc = asRecord(meta?.labels)?.['kubernetes.io/service-name'];
+    if (typeof svc === 'string') keys.add(`${typeof meta?.namespace === 'string' && meta.namespace ? meta.namespace : 'default'}/${svc}`);
+  }
+  return keys;
+}
+
+/** Generates the iptables-restore input of one kube-proxy full sync for one IP family. */
+export function generateRules(input: ProxierInput): GeneratedRules {
+  const config = input.config;
+  const messages: GeneratorMessage[] = [];
+  const family: IpFamilyName = config.ipFamily === 'ipv6' ? 'IPv6' : 'IPv4';
+  const isIPv6 = family === 'IPv6';
+  const mark = config.masqueradeMark ?? formatMasqueradeMark(config.masqueradeBit);
+  const node = findNode(input.nodes, config.nodeName);
+
+  // Node IPs: configured ones first, then the Node object's.
+  const nodeIPCandidates = [...config.nodeIPs, ...node.addresses];
+  const nodeIP = nodeIPCandidates.map((s) => parseIPSloppy(s)).find((ip) => ip !== undefined && ip.family === family);
+
+  // NodePortAddresses (NewNodePortAddresses): keep CIDRs of this family; none = match all.
+  const npaCIDRs: ParsedCIDR[] = [];
+  let matchAll = false;
+  let containsIPv4Loopback = false;
+  {
+    const strings: string[] = [];
+    for (const s of config.nodePortAddresses) {
+      if (s === 'primary') {
+        for (const ipStr of nodeIPCandidates) {
+          const ip = parseIPSloppy(ipStr);
+          if (ip && ip.family === family) strings.push(`${ipStr}/${family === 'IPv4' ? 32 : 128}`);
+        }
+        continue;
+      }
+      const c = parseCIDRSloppy(s);
+      if (!c) {
+        messages.push({ severity: 'warning', message: `nodePortAddresses entry ${JSON.stringify(s)} is not a CIDR; ignored` });
+        continue;
+      }
+      if (c.family === family) strings.push(s);
+    }
+    if (strings.length === 0) strings.push(family === 'IPv4' ? '0.0.0.0/0' : '::/0');
+    for (const s of strings) {
+      const c = parseCIDRSloppy(s);
+      if (!c) continue;
+      if (c.family === 'IPv4' && (c.ip.bytes[12] === 127 || cidrContains(c, parseIPSloppy('127.0.0.1')!))) containsIPv4Loopback = true;
+      if (c.prefix === 0) {
+        npaCIDRs.length = 0;
+        npaCIDRs.push(c);
+        matchAll = true;
+        break;
+      }
+      npaCIDRs.push(c);
+    }
+  }
+  // NewProxier turns localhost NodePorts off when nodePortAddresses cannot match 127.0.0.1.
+  const localhostNodePorts = config.localhostNodePorts && containsIPv4Loopback;
+  const detector = buildLocalDetector(config, family, node.podCIDRs, messages);
+
+  // Chain-name caches: one SEP hash per (svcPortName, protocol, endpoint).
+  const sepCache = new Map<string, string>();
+  const chainFor = (svcPortName: string, protocol: string, endpoint: string): string => {
+    const k = svcPortName + '\u0000' + protocol + '\u0000' + endpoint;
+    let v = sepCache.get(k);
+    if (v === undefined) {
+      v = endpointChainName(svcPortName, protocol, endpoint);
+      sepCache.set(k, v);
+    }
+    return v;
+  };
+
+  const services = buildServicePortMap(input.services, family, config.featureGates, messages);
+  let slices = input.endpointSlices;
+  if (input.endpoints && input.endpoints.length > 0) {
+    const have = sliceServiceKeys(slices);
+    const legacy = input.endpoints.filter((e) => {
+      const meta = asRecord(asRecord(e)?.metadata);
+      const key = `${typeof meta?.namespace === 'string' && meta.namespace ? meta.namespace : 'default'}/${String(meta?.name ?? '')}`;
+      return !have.has(key);
+    });
+    if (legacy.length > 0) slices = [...slices, ...convertEndpointsToSlices(legacy)];
+  }
+  const endpointsMap = buildEndpointsMap(slices, family, config.nodeName, config.featureGates, chainFor, messages);
+
+  const filterChains: string[] = [];
+  const filterRules: string[] = [];
+  const natChains: string[] = [];
+  const natRules: string[] = [];
+  const sections = [filterChains, filterRules, natChains, natRules];
+  const refOf = (section: Section): LineRef => ({ section, index: sections[section].length });
+
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.push(chainLine(c));
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.push(chainLine(c));
+
+  natRules.push(`-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  natRules.push(`-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`);
+  natRules.push(`-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${config.hasRandomFully ? ' --random-fully' : ''}`);
+  natRules.push(`-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`);
+
+  if (!isIPv6 && localhostNodePorts) {
+    filterChains.push(chainLine(KUBE_FIREWALL));
+    filterRules.push(`-A ${KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+  }
+
+  let totalEndpoints = 0;
+  for (const svc of services) totalEndpoints += endpointsMap.get(svc.key)?.length ?? 0;
+  const largeClusterMode = totalEndpoints > config.largeClusterEndpointsThreshold;
+  const withComment = (head: string, comment: string): string => (largeClusterMode ? head : `${head} -m comment --comment ${comment}`);
+
+  let noLocalInternal = 0;
+  let noLocalExternal = 0;
+
+  interface PendingChain {
+    kind: ChainKind;
+    chain: string;
+    table: 'nat';
+    decl: LineRef;
+    ranges: [LineRef, LineRef][];
+  }
+  const pendingPorts: { svc: ServicePortInfo; all: readonly EndpointInfo[]; cats: ReturnType<typeof categorizeEndpoints>; used: GeneratedServicePort['used']; chains: PendingChain[]; shared: { table: 'filter' | 'nat'; chain: string; ref: LineRef }[] }[] = [];
+
+  for (const svc of services) {
+    const proto = svc.protocolLower;
+    const name = svc.svcPortName;
+    const all = endpointsMap.get(svc.key) ?? [];
+    const cats = categorizeEndpoints(all, svc, config.nodeName, node.zone, config.featureGates);
+    const clusterPolicyChain = 'KUBE-SVC-' + svc.hash;
+    const localPolicyChain = 'KUBE-SVL-' + svc.hash;
+    const externalTrafficChain = 'KUBE-EXT-' + svc.hash;
+    const fwChain = 'KUBE-FW-' + svc.hash;
+    const usesClusterPolicyChain = cats.cluster.length > 0 && (!svc.internalPolicyLocal || externallyAccessible(svc));
+    const usesLocalPolicyChain = cats.local.length > 0 && usesLocalEndpoints(svc);
+    const hasEndpoints = cats.hasAny;
+
+    let internalTrafficChain = clusterPolicyChain;
+    let hasInternalEndpoints = hasEndpoints;
+    if (svc.internalPolicyLocal) {
+      internalTrafficChain = localPolicyChain;
+      if (cats.local.length === 0) hasInternalEndpoints = false;
+    }
+    let externalPolicyChain = clusterPolicyChain;
+    let hasExternalEndpoints = hasEndpoints;
+    if (svc.externalPolicyLocal) {
+      externalPolicyChain = localPolicyChain;
+      if (cats.local.length === 0) hasExternalEndpoints = false;
+    }
+    const usesExternalTrafficChain = hasEndpoints && externallyAccessible(svc);
+    const usesFWChain = hasEndpoints && svc.loadBalancerVIPs.length > 0 && svc.loadBalancerSourceRanges.length > 0;
+    const loadBalancerTrafficChain = usesFWChain ? fwChain : externalTrafficChain;
+
+    let internalFilterTarget = '';
+    let internalFilterComment = '';
+    let externalFilterTarget = '';
+    let externalFilterComment = '';
+    if (!hasEndpoints) {
+      internalFilterTarget = 'REJECT';
+      internalFilterComment = `"${name} has no endpoints"`;
+      externalFilterTarget = 'REJECT';
+      externalFilterComment = internalFilterComment;
+    } else {
+      if (!hasInternalEndpoints) {
+        internalFilterTarget = 'DROP';
+        internalFilterComment = `"${name} has no local endpoints"`;
+        noLocalInternal++;
+      }
+      if (!hasExternalEndpoints) {
+        externalFilterTarget = 'DROP';
+        externalFilterComment = `"${name} has no local endpoints"`;
+        noLocalExternal++;
+      }
+    }
+
+    const shared: { table: 'filter' | 'nat'; chain: string; ref: LineRef }[] = [];
+    const pushShared = (table: 'filter' | 'nat', chain: string, line: string): void => {
+      const section: Section = table === 'filter' ? 1 : 3;
+      shared.push({ table, chain, ref: refOf(section) });
+      sections[section].push(line);
+    };
+    const port = String(svc.port);
+
+    // Cluster IP.
+    if (hasInternalEndpoints) {
+      pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port} -j ${internalTrafficChain}`);
+    } else {
+      pushShared('filter', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment ${internalFilterComment} -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port} -j ${internalFilterTarget}`);
+    }
+    // External IPs.
+    for (const ip of svc.externalIPs) {
+      if (hasEndpoints) {
+        pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} external IP" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalTrafficChain}`);
+      }
+      if (!hasExternalEndpoints) {
+        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalFilterTarget}`);
+      }
+    }
+    // Load-balancer ingress IPs.
+    for (const ip of svc.loadBalancerVIPs) {
+      if (hasEndpoints) {
+        pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} loadbalancer IP" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${loadBalancerTrafficChain}`);
+      }
+      if (usesFWChain) {
+        pushShared('filter', KUBE_PROXY_FIREWALL, `-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${name} traffic not accepted by ${fwChain}" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j DROP`);
+      }
+    }
+    if (!hasExternalEndpoints) {
+      for (const ip of svc.loadBalancerVIPs) {
+        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalFilterTarget}`);
+      }
+    }
+    // NodePort.
+    if (svc.nodePort !== 0) {
+      const np = String(svc.nodePort);
+      if (hasEndpoints) {
+        if (localhostNodePorts && !isIPv6 && config.nfacctCounters.localhost_nps_accepted_pkts) {
+          pushShared('nat', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment ${name} -m ${proto} -p ${proto} -d 127.0.0.0/8 --dport ${np} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${externalTrafficChain}`);
+        }
+        pushShared('nat', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment ${name} -m ${proto} -p ${proto} --dport ${np} -j ${externalTrafficChain}`);
+      }
+      if (!hasExternalEndpoints) {
+        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${np} -j ${externalFilterTarget}`);
+      }
+    }
+    // Health-check NodePort.
+    if (svc.healthCheckNodePort !== 0) {
+      pushShared('filter', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+    }
+
+    const chains: PendingChain[] = [];
+    const openChain = (kind: ChainKind, chain: string): PendingChain => {
+      const decl = refOf(2);
+      natChains.push(chainLine(chain));
+      const pc: PendingChain = { kind, chain, table: 'nat', decl, ranges: [[refOf(3), refOf(3)]] };
+      chains.push(pc);
+      return pc;
+    };
+    const closeChain = (pc: PendingChain): void => {
+      pc.ranges[pc.ranges.length - 1][1] = refOf(3);
+    };
+
+    // Internal traffic: masquerade off-cluster (or all) traffic to the cluster IP. These rules
+    // belong to the SVC/SVL chain, which is declared further down.
+    const internalMasqStart = refOf(3);
+    if (hasInternalEndpoints) {
+      const args = `-m comment --comment "${name} cluster IP" -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port}`;
+      if (config.masqueradeAll) natRules.push(`-A ${internalTrafficChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      else if (detector.ifNotLocal) natRules.push(`-A ${internalTrafficChain} ${args} ${detector.ifNotLocal} -j ${KUBE_MARK_MASQ}`);
+    }
+    const internalMasqEnd = refOf(3);
+
+    if (usesExternalTrafficChain) {
+      const pc = openChain('EXT', externalTrafficChain);
+      if (!svc.externalPolicyLocal) {
+        natRules.push(`-A ${externalTrafficChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}`);
+      } else {
+        if (detector.ifLocal) {
+          natRules.push(`-A ${externalTrafficChain} -m comment --comment "pod traffic for ${name} external destinations" ${detector.ifLocal} -j ${clusterPolicyChain}`);
+        }
+        natRules.push(`-A ${externalTrafficChain} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        natRules.push(`-A ${externalTrafficChain} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
+      }
+      if (hasExternalEndpoints) natRules.push(`-A ${externalTrafficChain} -j ${externalPolicyChain}`);
+      closeChain(pc);
+    }
+
+    if (usesFWChain) {
+      const pc = openChain('FW', fwChain);
+      const head = `-A ${fwChain} -m comment --comment "${name} loadbalancer IP"`;
+      let allowFromNode = false;
+      for (const cidr of svc.loadBalancerSourceRanges) {
+        natRules.push(`${head} -s ${formatCIDR(cidr)} -j ${externalTrafficChain}`);
+        if (nodeIP && cidrContains(cidr, nodeIP)) allowFromNode = true;
+      }
+      if (allowFromNode) {
+        for (const ip of svc.loadBalancerVIPs) natRules.push(`${head} -s ${ip} -j ${externalTrafficChain}`);
+      }
+      natRules.push(`-A ${fwChain} -m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
+      closeChain(pc);
+    }
+
+    const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly EndpointInfo[]): void => {
+      if (svc.sessionAffinityClientIP) {
+        for (const ep of endpoints) {
+          natRules.push(`${withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${ep.chain}`);
+        }
+      }
+      const n = endpoints.length;
+      for (let i = 0; i < n; i++) {
+        const ep = endpoints[i];
+        const head = withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`);
+        if (i < n - 1) natRules.push(`${head} -m statistic --mode random --probability ${computeProbability(n - i)} -j ${ep.chain}`);
+        else natRules.push(`${head} -j ${ep.chain}`);
+      }
+    };
+
+    // The internal masquerade rule was written before the chain's declaration; count it in.
+    const claimInternal = (chain: string, pc: PendingChain): void => {
+      if (internalTrafficChain !== chain || internalMasqEnd.index === internalMasqStart.index) return;
+      const main = pc.ranges[0];
+      if (internalMasqEnd.index === main[0].index) main[0] = internalMasqStart;
+      else pc.ranges.unshift([internalMasqStart, internalMasqEnd]);
+    };
+    if (usesClusterPolicyChain) {
+      const pc = openChain('SVC', clusterPolicyChain);
+      claimInternal(clusterPolicyChain, pc);
+      writeServiceToEndpointRules(clusterPolicyChain, cats.cluster);
+      closeChain(pc);
+    }
+    if (usesLocalPolicyChain) {
+      const pc = openChain('SVL', localPolicyChain);
+      claimInternal(localPolicyChain, pc);
+      writeServiceToEndpointRules(localPolicyChain, cats.local);
+      closeChain(pc);
+    }
+    for (const ep of cats.allReachable) {
+      const pc = openChain('SEP', ep.chain);
+      const head = withComment(`-A ${ep.chain}`, name);
+      natRules.push(`${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${ep.chain} --set` : '';
+      natRules.push(`${head}${affinity} -m ${proto} -p ${proto} -j DNAT --to-destination ${ep.str}`);
+      closeChain(pc);
+    }
+
+    pendingPorts.push({
+      svc,
+      all,
+      cats,
+      used: { svc: usesClusterPolicyChain, svl: usesLocalPolicyChain, ext: usesExternalTrafficChain, fw: usesFWChain },
+      chains,
+      shared,
+    });
+  }
+
+  // The tail call to KUBE-NODEPORTS, which must be the last rule in nat KUBE-SERVICES.
+  const nodePortsComment = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
+  if (matchAll) {
+    let dest = '-m addrtype --dst-type LOCAL';
+    if (isIPv6) dest += ' ! -d ::1/128';
+    else if (!localhostNodePorts) dest += ' ! -d 127.0.0.0/8';
+    natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} ${dest} -j ${KUBE_NODEPORTS}`);
+  } else {
+    const ifaces = config.nodeInterfaceAddresses ?? assumedInterfaces(nodeIPCandidates);
+    for (const a of nodeIPsInCIDRs(npaCIDRs, ifaces)) {
+      if (a.loopback && (isIPv6 || !localhostNodePorts)) {
+        messages.push({ severity: 'info', message: `nodePortAddresses includes ${a.ip}, but localhost NodePorts are ${isIPv6 ? 'not supported on IPv6' : 'disabled'}` });
+        continue;
+      }
+      natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} -d ${a.ip} -j ${KUBE_NODEPORTS}`);
+    }
+  }
+
+  if (!config.conntrackTCPLiberal) {
+    const nfacct = config.nfacctCounters.ct_state_invalid_dropped_pkts ? ` -m nfacct --nfacct-name ${CT_INVALID_COUNTER}` : '';
+    filterRules.push(`-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID${nfacct} -j DROP`);
+  }
+  filterRules.push(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filterRules.push(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+
+  const restore =
+    '*filter\n' +
+    joinLines(filterChains) +
+    joinLines(filterRules) +
+    'COMMIT\n*nat\n' +
+    joinLines(natChains) +
+    joinLines(natRules) +
+    'COMMIT\n';
+
+  const base = [1, 1 + filterChains.length, 1 + filterChains.length + filterRules.length + 2, 1 + filterChains.length + filterRules.length + 2 + natChains.length];
+  const lineOf = (r: LineRef): number => base[r.section] + r.index;
+
+  const servicePorts: GeneratedServicePort[] = pendingPorts.map(({ svc, all, cats, used, chains, shared }) => {
+    const programmed = new Set(cats.allReachable.map((e) => e.str));
+    const chainLines: ChainLines[] = chains.map((c) => ({
+      table: c.table,
+      chain: c.chain,
+      kind: c.kind,
+      declarationLine: lineOf(c.decl),
+      ranges: c.ranges.map(([a, b]) => ({ start: lineOf(a), end: lineOf(b) })),
+    }));
+    const sharedRuleLines: SharedRuleLine[] = shared.map((s) => ({ table: s.table, chain: s.chain, line: lineOf(s.ref) }));
+    return {
+      namespace: svc.namespace,
+      name: svc.name,
+      portName: svc.portName,
+      protocol: svc.protocol,
+      svcPortName: svc.svcPortName,
+      clusterIP: svc.clusterIP,
+      port: svc.port,
+      nodePort: svc.nodePort,
+      healthCheckNodePort: svc.healthCheckNodePort,
+      externalIPs: svc.externalIPs,
+      loadBalancerIPs: svc.loadBalancerVIPs,
+      loadBalancerSourceRanges: svc.loadBalancerSourceRanges.map(formatCIDR),
+      chains: { svc: 'KUBE-SVC-' + svc.hash, svl: 'KUBE-SVL-' + svc.hash, ext: 'KUBE-EXT-' + svc.hash, fw: 'KUBE-FW-' + svc.hash },
+      used,
+      endpoints: all.map((e) => ({
+        endpoint: e.str,
+        ip: e.ip,
+        port: e.port,
+        chain: e.chain,
+        nodeName: e.nodeName,
+        local: e.local,
+        ready: e.ready,
+        serving: e.serving,
+        terminating: e.terminating,
+        programmed: programmed.has(e.str),
+      })),
+      clusterEndpoints: used.svc ? cats.cluster.map((e) => e.str) : [],
+      localEndpoints: used.svl ? cats.local.map((e) => e.str) : [],
+      hasEndpoints: cats.hasAny,
+      chainLines,
+      sharedRuleLines,
+    };
+  });
+
+  return {
+    restore,
+    ipFamily: family,
+    servicePorts,
+    noLocalEndpoints: { internal: noLocalInternal, external: noLocalExternal },
+    largeClusterMode,
+    totalEndpoints,
+    masqueradeMark: mark,
+    messages,
+  };
+}
+
+function joinLines(lines: readonly string[]): string {
+  return lines.length === 0 ? '' : lines.join('\n') + '\n';
+}
+
+/** Without configured interface addresses: loopback plus the node IPs (assumed /32 and /128). */
+function assumedInterfaces(nodeIPs: readonly string[]): Record<string, readonly string[]> {
+  return {
+    lo: ['127.0.0.1/8', '::1/128'],
+    eth0: nodeIPs.map((ip) => `${ip}/${ip.includes(':') ? 128 : 32}`),
+  };
+}
