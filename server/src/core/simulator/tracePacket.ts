@@ -159,10 +159,6 @@ const LOOPBACK_IN: readonly Step[] = [
   chainStep('security', 'INPUT'), { kind: 'done', verdict: 'delivered' },
 ];
 
-function formatAddrPort(addr: string, port: number): string {
-  return addr.includes(':') ? `[${addr}]:${port}` : `${addr}:${port}`;
-}
-
 interface Walk {
   readonly request: TraceRequest;
   readonly index: RulesetIndex;
