@@ -1,7 +1,7 @@
 // A small LSP test client: spawns the bundled server (`node dist/server.js --stdio`), speaks real
 // JSON-RPC over its stdio and keeps the diagnostics it publishes. Reused by every protocol test.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -79,6 +79,8 @@ export class LspTestClient {
   private exited = false;
   initializeResult: InitializeResult | undefined;
   readonly configurationRequests: unknown[] = [];
+  /** window/logMessage notifications (errors caught by the server's runSafe land here). */
+  readonly logMessages: { type: number; message: string }[] = [];
 
   private constructor(private readonly child: ChildProcess, private readonly options: LspClientOptions) {
     this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
@@ -97,7 +99,9 @@ export class LspTestClient {
     });
     this.connection.onRequest(RegistrationRequest.type, () => undefined);
     this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
-    this.connection.onNotification('window/logMessage', () => undefined);
+    this.connection.onNotification('window/logMessage', (p: { type: number; message: string }) => {
+      this.logMessages.push(p);
+    });
     this.connection.onNotification('kpp/workspaceReady', () => this.notifyWaiters());
     this.connection.listen();
   }
@@ -242,4 +246,30 @@ export function positionOf(text: string, needle: string, delta = 0): { line: num
   const i = text.indexOf(needle);
   if (i < 0) throw new Error(`${needle} not in text`);
   return positionAt(text, i + delta);
+}
+
+/**
+ * Builds the bundles when dist/server.js is missing or older than any server source file, so a
+ * protocol test never runs yesterday's server.
+ */
+export function ensureServerBuilt(): void {
+  const newestSource = newestMtime(join(REPO_ROOT, 'server', 'src'));
+  let bundle = 0;
+  try {
+    bundle = statSync(SERVER_BUNDLE).mtimeMs;
+  } catch {
+    bundle = 0;
+  }
+  if (bundle >= newestSource) return;
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts', 'build.mjs')], { cwd: REPO_ROOT, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('build failed');
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
 }

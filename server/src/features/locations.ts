@@ -8,7 +8,16 @@ import type { FeatureContext } from './featureContext';
 
 export function spanLocation(ctx: FeatureContext, uri: string, span: Span | undefined): Location | undefined {
   const p = ctx.positions(uri);
-  return p && span ? { uri, range: p.toRange(span) } : undefined;
+  if (!p || !span) return undefined;
+  return { uri, range: p.toRange(trimTrailingSpace(ctx.snapshot.file(uri)?.text, span)) };
+}
+
+/** Block values end after their last newline; a location reads better ending on its last character. */
+export function trimTrailingSpace(text: string | undefined, span: Span): Span {
+  if (text === undefined) return span;
+  let end = span.end;
+  while (end > span.start && /\s/.test(text[end - 1])) end--;
+  return { start: span.start, end };
 }
 
 /** The field at `path` (key to end of value), falling back to the object's name, then the object. */
