@@ -33,7 +33,7 @@ test('a Service whose selector matches no pods gets a diagnostic pointing at the
   const diags = await client.waitForDiagnostics(serviceUri, (d) => d.some((x) => x.code === selectorCode));
   const d = diags.find((x) => x.code === selectorCode)!;
   assert.equal(d.source, 'kube-packet-path');
-  assert.match(d.message, /web/);
+  assert.match(String(d.message), /web/);
   assert.ok(d.codeDescription?.href.endsWith(`#${selectorCode}`), JSON.stringify(d.codeDescription));
   assert.ok(d.relatedInformation?.some((r) => r.location.uri === ws.fileUri('apps/deploy.yaml')), JSON.stringify(d.relatedInformation));
   // The range is inside the selector (line 5 `  selector:` or line 6 `    app: web`).
