@@ -24,9 +24,16 @@ export function relatedAt(obj: ManifestObject, path: FieldPath, message: string)
   return { uri: obj.uri, span: nearestSpan(obj, path), message };
 }
 
-/** Where to point for `path`: the field (key and value), else the nearest parent, else the object. */
+/**
+ * Where to point a diagnostic for `path`: the field (key and value) when it fits on one line, just
+ * its key when the value is a multi-line block, else the nearest parent, else the object.
+ */
 export function spanAt(obj: ManifestObject, path: FieldPath): Span {
-  return entrySpan(obj, path) ?? nearestSpan(obj, path);
+  const node = fieldNode(obj, path);
+  const entry = entrySpan(obj, path);
+  if (!node || !entry) return nearestSpan(obj, path);
+  const inside = obj.source.slice(entry.start - obj.span.start, entry.end - obj.span.start);
+  return node.keySpan && inside.includes('\n') ? node.keySpan : entry;
 }
 
 /** `Deployment "web"` (and the namespace when asked). */

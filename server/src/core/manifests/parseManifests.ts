@@ -71,8 +71,8 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
     const contents = doc.contents as YamlNode | null;
     if (!contents) continue;
     nonEmptyDocuments++;
-    const budget = { nodes: MAX_NODES_PER_DOCUMENT };
-    const converted = convertNode(contents, doc, budget, 0);
+    const ctx: ConvertContext = { doc, text, budget: { nodes: MAX_NODES_PER_DOCUMENT } };
+    const converted = convertNode(contents, ctx, 0);
     firstContent ??= converted.field.valueSpan;
     collectObjects(uri, text, converted, doc.errors.length > 0, objects);
   }
@@ -129,12 +129,18 @@ function makeObject(uri: string, text: string, index: number, value: JsonObject,
   return { uri, index, apiVersion: value.apiVersion as string, kind, name, namespace, span, value, root, source: text.slice(span.start, span.end), inBrokenDocument };
 }
 
-function convertNode(node: YamlNode | null | undefined, doc: Document.Parsed, budget: { nodes: number }, depth: number, keySpan?: Span, fallbackAt = 0): Converted {
-  const valueSpan = rangeSpan(node, fallbackAt);
-  if (!node || budget.nodes-- <= 0 || depth > 200) return { value: null, field: withKey({ valueSpan }, keySpan) };
+interface ConvertContext {
+  readonly doc: Document.Parsed;
+  readonly text: string;
+  readonly budget: { nodes: number };
+}
+
+function convertNode(node: YamlNode | null | undefined, ctx: ConvertContext, depth: number, keySpan?: Span, fallbackAt = 0): Converted {
+  const valueSpan = rangeSpan(node, fallbackAt, ctx.text);
+  if (!node || ctx.budget.nodes-- <= 0 || depth > 200) return { value: null, field: withKey({ valueSpan }, keySpan) };
   if (isAlias(node)) {
-    const target = node.resolve(doc) as YamlNode | undefined;
-    const inner = convertNode(target, doc, budget, depth + 1, undefined, valueSpan.start);
+    const target = node.resolve(ctx.doc) as YamlNode | undefined;
+    const inner = convertNode(target, ctx, depth + 1, undefined, valueSpan.start);
     // Fields of an alias point at the anchored node; the alias itself is where the value is written.
     return { value: inner.value, field: withKey({ ...inner.field, valueSpan }, keySpan) };
   }
@@ -158,8 +164,8 @@ function convertNode(node: YamlNode | null | undefined, doc: Document.Parsed, bu
       const keyNode = pair.key as YamlNode | null;
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') continue;
       const key = String(keyNode.value);
-      const kSpan = rangeSpan(keyNode, valueSpan.start);
-      const child = convertNode(pair.value as YamlNode | null, doc, budget, depth + 1, kSpan, kSpan.end);
+      const kSpan = rangeSpan(keyNode, valueSpan.start, ctx.text);
+      const child = convertNode(pair.value as YamlNode | null, ctx, depth + 1, kSpan, kSpan.end);
       if (key === '<<' && keyNode.type === 'PLAIN') {
         merges.push(child);
         continue;
@@ -174,7 +180,7 @@ function convertNode(node: YamlNode | null | undefined, doc: Document.Parsed, bu
     const value: JsonValue[] = [];
     const items: FieldNode[] = [];
     for (const item of node.items) {
-      const child = convertNode(item as YamlNode | null, doc, budget, depth + 1, undefined, valueSpan.start);
+      const child = convertNode(item as YamlNode | null, ctx, depth + 1, undefined, valueSpan.start);
       value.push(child.value);
       items.push(child.field);
     }
@@ -208,10 +214,13 @@ function withKey(field: FieldNode, keySpan: Span | undefined): FieldNode {
   return keySpan ? { ...field, keySpan } : field;
 }
 
-function rangeSpan(node: YamlNode | null | undefined, fallbackAt: number): Span {
+/** The node's source range, without the line breaks and blanks a block collection ends with. */
+function rangeSpan(node: YamlNode | null | undefined, fallbackAt: number, text: string): Span {
   const r = node?.range;
   if (!r) return { start: fallbackAt, end: fallbackAt };
-  return { start: r[0], end: Math.max(r[0], r[1]) };
+  let end = Math.max(r[0], r[1]);
+  while (end > r[0] && /\s/.test(text[end - 1])) end--;
+  return { start: r[0], end };
 }
 
 export function isJsonObject(v: JsonValue | undefined): v is JsonObject {

@@ -1,0 +1,32 @@
+// Every quick fix in the fixtures must actually repair what it is offered for: after applying its
+// edits, the diagnostic it came with is gone and no new error or warning appears.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { FIXTURES, applyEdits, indexOf, loadFixture } from './harness';
+
+let fixesSeen = 0;
+for (const name of readdirSync(FIXTURES).sort()) {
+  const dir = join(FIXTURES, name);
+  if (!statSync(dir).isDirectory()) continue;
+  const files = loadFixture(dir);
+  const before = indexOf(files).snapshot().diagnostics();
+  before.forEach((d, i) => {
+    (d.fixes ?? []).forEach((fix, j) => {
+      fixesSeen++;
+      test(`${name}: fix ${i}.${j} "${fix.title}" removes its ${d.code}`, () => {
+        const after = indexOf(applyEdits(files, fix.edits)).snapshot().diagnostics();
+        const key = (x: { uri: string; code: string; message: string }) => `${x.uri} ${x.code} ${x.message}`;
+        assert.ok(!after.some((x) => key(x) === key(d)), `still reported: ${d.message}`);
+        assert.ok(after.filter((x) => x.code === d.code).length < before.filter((x) => x.code === d.code).length, 'the count of this code did not drop');
+        const serious = (list: typeof before) => list.filter((x) => x.severity === 'error' || x.severity === 'warning').length;
+        assert.ok(serious(after) < serious(before), 'errors and warnings did not go down');
+      });
+    });
+  });
+}
+
+test('the fixtures offer quick fixes at all', () => {
+  assert.ok(fixesSeen >= 6, `only ${fixesSeen} fixes found`);
+});
