@@ -8,6 +8,7 @@ import {
   type ServerOptions,
   TransportKind,
 } from 'vscode-languageclient/node';
+import type { InitializationOptions } from '../../server/src/protocol';
 import { registerClientCommands } from './commandRegistry';
 import { clientCommands } from './commands';
 
@@ -37,6 +38,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       configurationSection: ['kubePacketPath', 'files.exclude'],
       fileEvents: watcher,
     },
+    initializationOptions: { clientWatchesFiles: true } satisfies InitializationOptions,
     outputChannel: output,
     diagnosticCollectionName: 'kube-packet-path',
   };

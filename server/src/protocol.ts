@@ -28,3 +28,13 @@ export const ClientCommands = {
   /** Arguments: [uri: string, position: Position, locations: Location[]]. Opens the references peek. */
   showReferences: 'kubePacketPath.showReferences',
 } as const;
+
+/** `initializationOptions` the server understands (all optional; other clients send nothing). */
+export interface InitializationOptions {
+  /**
+   * The client watches `**\/*.{yaml,yml,json}` itself and sends workspace/didChangeWatchedFiles (the
+   * VS Code extension does). Otherwise the server registers the watcher dynamically when the client
+   * supports that.
+   */
+  readonly clientWatchesFiles?: boolean;
+}

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
   createConnection,
+  DidChangeWatchedFilesNotification,
   FileChangeType,
   ProposedFeatures,
   TextDocuments,
@@ -27,7 +28,13 @@ import { describeError, runSafe, runSafeNotification } from './features/runSafe'
 import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
 import { WorkspaceHost } from './host/workspaceHost';
 import { isManifestPath, type FilesExclude } from './host/workspaceFiles';
-import { WorkspaceReadyMethod, WorkspaceStatusMethod, type WorkspaceStatusParams, type WorkspaceStatusResult } from './protocol';
+import {
+  WorkspaceReadyMethod,
+  WorkspaceStatusMethod,
+  type InitializationOptions,
+  type WorkspaceStatusParams,
+  type WorkspaceStatusResult,
+} from './protocol';
 
 const TRANSPORT_FLAGS = ['--stdio', '--node-ipc', '--socket', '--pipe'];
 if (!process.argv.some((a) => TRANSPORT_FLAGS.some((f) => a === f || a.startsWith(f + '=')))) {
@@ -43,6 +50,7 @@ const logger = { error: (message: string) => connection.console.error(message) }
 const docsFile = pathToFileURL(path.join(__dirname, '..', 'docs', 'diagnostics.md')).href;
 
 let capabilities: ClientCapabilities = {};
+let initializationOptions: InitializationOptions = {};
 let initialFolders: readonly LspWorkspaceFolder[] = [];
 let ready = false;
 
@@ -76,6 +84,9 @@ function isManifestDocument(doc: TextDocument): boolean {
 
 connection.onInitialize((params): InitializeResult => {
   capabilities = params.capabilities;
+  if (typeof params.initializationOptions === 'object' && params.initializationOptions !== null) {
+    initializationOptions = params.initializationOptions as InitializationOptions;
+  }
   initialFolders = params.workspaceFolders ?? (params.rootUri ? [{ uri: params.rootUri, name: 'root' }] : []);
   return {
     capabilities: {
@@ -137,6 +148,11 @@ connection.onInitialized(() => {
       folders = [...folders.filter((f) => !removed.has(f.uri)), ...e.added];
       return rescan();
     }));
+  }
+  if (capabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration && initializationOptions.clientWatchesFiles !== true) {
+    connection.client
+      .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }] })
+      .catch((err) => logger.error(`registering the file watcher failed: ${describeError(err)}`));
   }
   void rescan();
 });

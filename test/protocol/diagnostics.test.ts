@@ -47,6 +47,11 @@ test('node_modules and files.exclude are not read', async () => {
   assert.ok(client.configurationRequests.length > 0, 'files.exclude was asked with workspace/configuration');
 });
 
+test('the server registers a watcher for manifest files (clients that do not watch themselves)', () => {
+  const watcher = client.registrations.find((r) => r.method === 'workspace/didChangeWatchedFiles');
+  assert.deepEqual(watcher?.registerOptions, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }] });
+});
+
 test('a quick fix offers the closest workload label value', async () => {
   const serviceUri = ws.fileUri('svc/service.yaml');
   const diags = await client.waitForDiagnostics(serviceUri, (d) => d.some((x) => x.code === selectorCode));

@@ -67,6 +67,7 @@ export interface LspClientOptions {
   readonly configuration?: Readonly<Record<string, unknown>>;
   /** Extra server arguments; `--stdio` is always passed. */
   readonly serverArgs?: readonly string[];
+  readonly initializationOptions?: unknown;
 }
 
 /** A running server plus a client connection to it. */
@@ -79,6 +80,8 @@ export class LspTestClient {
   private exited = false;
   initializeResult: InitializeResult | undefined;
   readonly configurationRequests: unknown[] = [];
+  /** client/registerCapability registrations the server asked for. */
+  readonly registrations: { id: string; method: string; registerOptions?: unknown }[] = [];
   /** window/logMessage notifications (errors caught by the server's runSafe land here). */
   readonly logMessages: { type: number; message: string }[] = [];
 
@@ -97,7 +100,9 @@ export class LspTestClient {
       this.configurationRequests.push(p);
       return p.items.map((item) => (item.section ? this.options.configuration?.[item.section] ?? null : null));
     });
-    this.connection.onRequest(RegistrationRequest.type, () => undefined);
+    this.connection.onRequest(RegistrationRequest.type, (p) => {
+      this.registrations.push(...p.registrations);
+    });
     this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
     this.connection.onNotification('window/logMessage', (p: { type: number; message: string }) => {
       this.logMessages.push(p);
@@ -113,6 +118,7 @@ export class LspTestClient {
     client.initializeResult = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
       rootUri: options.workspaceFolders[0] ?? null,
+      ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
       workspaceFolders: options.workspaceFolders.map((uri, i) => ({ uri, name: `folder${i}` })),
       capabilities: {
         workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },

@@ -80,8 +80,11 @@ export class WorkspaceHost {
   /** The editor closed a document: fall back to the file on disk, if it is part of the workspace. */
   async closeDocument(rawUri: string): Promise<void> {
     const uri = canonicalUri(rawUri);
+    const entry = this.entries.get(uri);
+    if (entry) this.entries.set(uri, { text: entry.text, version: entry.version, open: false, mapper: entry.mapper });
     const fsPath = uriToFsPath(uri);
     const text = fsPath !== undefined && this.isWorkspaceManifest(fsPath) ? await readManifestFile(fsPath) : undefined;
+    if (this.entries.get(uri)?.open) return; // reopened while reading
     if (text === undefined) this.remove(uri);
     else this.setDiskText(uri, text);
   }
@@ -152,7 +155,8 @@ export class WorkspaceHost {
 
   private setDiskText(uri: string, text: string): void {
     const known = this.entries.get(uri);
-    if (known && !known.open && known.text === text) return;
+    // The editor's text wins (a disk read may finish after the document was opened).
+    if (known && (known.open || known.text === text)) return;
     const version = `disk:${++this.diskGeneration}`;
     this.entries.set(uri, { text, version, open: false });
     this.index.setFile(uri, text, version);
