@@ -148,7 +148,7 @@ test('nginx LoadBalancer: three paths of a third each, masquerade, DNAT highligh
     expanded: e.getAttribute('aria-expanded'),
     masq: e.querySelector('.facts .masq')?.textContent,
     conntrack: e.querySelector('.conntrack pre')?.textContent,
-    dnat: [...e.querySelectorAll('.k-dnat:not(.reply) mark.rw')].map((m) => m.textContent),
+    dnat: Array.from(e.querySelectorAll('.k-dnat:not(.reply) mark.rw')).map((m) => m.textContent),
     replyHops: e.querySelectorAll('ul.reply > li[role="treeitem"]').length,
   })));
   assert.equal(branches.length, 3);
@@ -280,7 +280,7 @@ test('ingress: candidate rules with the winner, then the upstream from the contr
   await showTrace(page, ingress);
   assert.equal(await page.isVisible('#kpp-host'), true);
   assert.equal(await page.inputValue('#kpp-path'), '/hello-world-two');
-  const rows = await page.$$eval('table.candidates tbody tr', (trs) => trs.map((tr) => ({ cls: tr.className, cells: [...tr.querySelectorAll('td')].map((td) => td.textContent) })));
+  const rows = await page.$$eval('table.candidates tbody tr', (trs) => trs.map((tr) => ({ cls: tr.className, cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent) })));
   assert.equal(rows.length, 4);
   assert.equal(rows[0].cls, 'winner');
   assert.deepEqual(rows[0].cells.slice(0, 6), ['★ winner', 'ingress-basic/hello-world-ingress', '*', '/hello-world-two(/|$)(.*)', 'ImplementationSpecific', 'aks-helloworld-two:80']);
@@ -311,7 +311,7 @@ test('hostile strings from manifests and dumps show as text and run nothing', as
   const blank = await o.context.newPage();
   const parsed = await blank.evaluate((text) => {
     const doc = new DOMParser().parseFromString(text, 'image/svg+xml');
-    return { error: doc.getElementsByTagName('parsererror').length, names: [...new Set([...doc.getElementsByTagName('*')].map((e) => e.localName))].sort(), text: doc.documentElement.textContent ?? '' };
+    return { error: doc.getElementsByTagName('parsererror').length, names: Array.from(new Set(Array.from(doc.getElementsByTagName('*')).map((e) => e.localName))).sort(), text: doc.documentElement.textContent ?? '' };
   }, svg);
   assert.equal(parsed.error, 0);
   assert.deepEqual(parsed.names, ['g', 'rect', 'style', 'svg', 'text', 'title', 'tspan']);
