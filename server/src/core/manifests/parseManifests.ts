@@ -61,7 +61,8 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
   for (const doc of documents) {
     for (const err of doc.errors) {
       const [start, end] = err.pos;
-      const key = `${start}:${err.code}`;
+      // One error per position: the yaml package sometimes adds follow-on errors at the same spot.
+      const key = String(start);
       if (seen.has(key)) continue;
       seen.add(key);
       const s = Math.max(0, Math.min(start, text.length));
@@ -163,10 +164,12 @@ function convertNode(node: YamlNode | null | undefined, ctx: ConvertContext, dep
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
       if (!isScalar(keyNode) || keyNode.value === null || typeof keyNode.value === 'object') continue;
-      const key = String(keyNode.value);
+      // With merge keys on, yaml gives `<<` as a symbol.
+      const isMerge = typeof keyNode.value === 'symbol' || (keyNode.value === '<<' && keyNode.type === 'PLAIN');
+      const key = isMerge ? '<<' : String(keyNode.value);
       const kSpan = rangeSpan(keyNode, valueSpan.start, ctx.text);
       const child = convertNode(pair.value as YamlNode | null, ctx, depth + 1, kSpan, kSpan.end);
-      if (key === '<<' && keyNode.type === 'PLAIN') {
+      if (isMerge) {
         merges.push(child);
         continue;
       }
