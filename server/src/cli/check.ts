@@ -12,9 +12,11 @@ const FORMATS: readonly CheckFormat[] = ['text', 'json', 'sarif'];
 export interface CheckOptions {
   readonly paths: readonly string[];
   readonly format: CheckFormat;
+  /** Exit 0 even when errors or warnings are found (for demos such as `npm start`); bad usage still exits 2. */
+  readonly exitZero: boolean;
 }
 
-const USAGE = `Usage: kpp check [PATH...] [--format text|json|sarif]
+const USAGE = `Usage: kpp check [PATH...] [--format text|json|sarif] [--exit-zero]
 
 Checks the Kubernetes manifests under each PATH (default: the current folder): *.yaml, *.yml and
 *.json files, skipping node_modules and .git. Reports Service selectors that match no pods, target
@@ -26,6 +28,7 @@ Options:
   --format, -f text|json|sarif   Output format (default: text). json gives
                                  {"diagnostics":[{file,line,column,endLine,endColumn,severity,code,message}]};
                                  sarif gives SARIF 2.1.0 for code scanning.
+  --exit-zero                    Exit 0 even when errors or warnings are found.
   --help, -h                     Show this help.
 
 Exit status: 0 when nothing of severity error or warning was found, 1 when something was,
@@ -35,6 +38,7 @@ Exit status: 0 when nothing of severity error or warning was found, 1 when somet
 export function parseCheckArgs(args: readonly string[]): CheckOptions {
   const paths: string[] = [];
   let format: CheckFormat = 'text';
+  let exitZero = false;
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     let value: string | undefined;
@@ -43,6 +47,9 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
       if (value === undefined) throw new UsageError(`${a} needs a value: text, json or sarif`);
     } else if (a.startsWith('--format=')) {
       value = a.slice('--format='.length);
+    } else if (a === '--exit-zero') {
+      exitZero = true;
+      continue;
     } else if (a === '--') {
       paths.push(...args.slice(i + 1));
       break;
@@ -55,7 +62,7 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
     if (!FORMATS.includes(value as CheckFormat)) throw new UsageError(`unknown format "${value}": use text, json or sarif`);
     format = value as CheckFormat;
   }
-  return { paths: paths.length > 0 ? paths : ['.'], format };
+  return { paths: paths.length > 0 ? paths : ['.'], format, exitZero };
 }
 
 /** Reads the files, analyses them, and returns the report (no printing). Throws UsageError on unreadable input. */
@@ -98,6 +105,7 @@ export const checkCommand: Subcommand = {
     const report = runCheck(options, io.cwd);
     const print = options.format === 'json' ? formatJson : options.format === 'sarif' ? formatSarif : formatText;
     io.stdout(print(report));
-    return report.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning') ? EXIT_FINDINGS : EXIT_OK;
+    const found = report.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning');
+    return found && !options.exitZero ? EXIT_FINDINGS : EXIT_OK;
   },
 };

@@ -74,6 +74,14 @@ test('json: exactly the documented shape, 1-based positions', async () => {
   assert.match((parsed as { diagnostics: { message: string }[] }).diagnostics[0].message, /^Service "web" selects app=wbe/);
 });
 
+test('--exit-zero: same output, exit 0', async () => {
+  const normal = await run('check', 'bad');
+  const r = await run('check', 'bad', '--exit-zero');
+  assert.equal(r.code, 0);
+  assert.equal(r.out, normal.out);
+  assert.equal((await run('check', 'nope', '--exit-zero')).code, 2);
+});
+
 test('json for a clean workspace is an empty list; --format=json works too', async () => {
   const r = await run('check', '--format=json', 'good');
   assert.equal(r.code, 0);
@@ -135,7 +143,7 @@ test('--help and --version', async () => {
   assert.match(top.out, /check +Check Kubernetes manifests/);
   const help = await run('check', '--help');
   assert.equal(help.code, 0);
-  assert.match(help.out, /Usage: kpp check \[PATH\.\.\.\] \[--format text\|json\|sarif\]/);
+  assert.match(help.out, /Usage: kpp check \[PATH\.\.\.\] \[--format text\|json\|sarif\] \[--exit-zero\]/);
   assert.match(help.out, /Exit status: 0 .* 1 .*\n2 on bad usage/s);
   const version = await run('--version');
   assert.match(version.out, /^\d+\.\d+\.\d+\n$/);
