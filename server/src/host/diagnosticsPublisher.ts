@@ -8,7 +8,7 @@ export interface PublishTarget {
 
 export class DiagnosticsPublisher {
   private timer: NodeJS.Timeout | undefined;
-  /** What the client currently shows, per uri, as JSON (to skip publishing unchanged lists). */
+  /** The non-empty lists the client currently shows, per uri, as JSON (to skip publishing unchanged lists). */
   private readonly shown = new Map<string, string>();
 
   constructor(
@@ -31,9 +31,7 @@ export class DiagnosticsPublisher {
   }
 
   get filesWithDiagnostics(): number {
-    let n = 0;
-    for (const json of this.shown.values()) if (json !== '[]') n++;
-    return n;
+    return this.shown.size;
   }
 
   publishNow(): void {
@@ -45,9 +43,16 @@ export class DiagnosticsPublisher {
       return;
     }
     for (const [uri, diagnostics] of next) {
-      const json = JSON.stringify(diagnostics);
       const before = this.shown.get(uri);
-      if (before === json || (before === undefined && diagnostics.length === 0)) continue;
+      if (diagnostics.length === 0) {
+        if (before !== undefined) {
+          this.shown.delete(uri);
+          this.target.publish(uri, []);
+        }
+        continue;
+      }
+      const json = JSON.stringify(diagnostics);
+      if (before === json) continue;
       this.shown.set(uri, json);
       this.target.publish(uri, diagnostics);
     }
