@@ -7,18 +7,9 @@
 import * as vscode from 'vscode';
 import type { PathTrace, TraceScenario } from '../../server/src/core/trace/types';
 import type { Span } from '../../server/src/core/text/span';
-import { formatTraceMarkdown } from '../../server/src/core/trace/formatMarkdown';
-import {
-  emptyScenarioOptions,
-  isRevealAllowed,
-  validateScenario,
-  validateWebviewMessage,
-  type FromWebviewMessage,
-  type ScenarioOptions,
-  type ToWebviewMessage,
-} from '../webview/messages';
-import { traceToSvg } from '../webview/svg';
+import { validateScenario, type ScenarioOptions } from '../webview/messages';
 import { getWebviewHtml, makeNonce } from './webviewHtml';
+import { TracePanelController, panelTitle } from './tracePanelController';
 
 export const traceViewType = 'kubePacketPath.trace';
 export const tracePacketPathCommandId = 'kubePacketPath.tracePacketPath';
@@ -47,23 +38,9 @@ export interface TracePanelDeps {
   readonly ownSchemes?: readonly string[];
 }
 
-const defaultOwnSchemes = ['kpp-rules', 'kube-packet-path'];
-
-function panelTitle(scenario: TraceScenario | undefined): string {
-  return scenario ? `Trace: ${scenario.target.name}` : 'Packet Path';
-}
-
-function slug(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 80) || 'trace';
-}
-
-/** One trace panel: a webview, the scenario it shows, and the last trace it got. */
+/** One trace panel: a webview around a `TracePanelController`. */
 export class TracePanel implements vscode.Disposable {
-  private scenario: TraceScenario | undefined;
-  private trace: PathTrace | undefined;
-  private sequence = 0;
-  private pending: vscode.CancellationTokenSource | undefined;
-  private stale = false;
+  private readonly controller: TracePanelController<vscode.CancellationToken>;
   private disposed = false;
   private readonly disposables: vscode.Disposable[] = [];
   private readonly onDidDisposeEmitter = new vscode.EventEmitter<void>();
@@ -86,120 +63,62 @@ export class TracePanel implements vscode.Disposable {
     return new TracePanel(panel, extensionUri, deps, saved);
   }
 
-  private constructor(
-    readonly panel: vscode.WebviewPanel,
-    extensionUri: vscode.Uri,
-    private readonly deps: TracePanelDeps,
-    scenario: TraceScenario | undefined,
-  ) {
-    this.scenario = scenario;
+  private constructor(readonly panel: vscode.WebviewPanel, extensionUri: vscode.Uri, deps: TracePanelDeps, scenario: TraceScenario | undefined) {
     const webview = panel.webview;
-    webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist')] };
+    const dist = vscode.Uri.joinPath(extensionUri, 'dist');
+    webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [dist] };
     webview.html = getWebviewHtml({
       nonce: makeNonce(),
-      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.js')).toString(),
-      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview.css')).toString(),
+      scriptUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.js')).toString(),
+      styleUri: webview.asWebviewUri(vscode.Uri.joinPath(dist, 'webview.css')).toString(),
       cspSource: webview.cspSource,
     });
+    this.controller = new TracePanelController<vscode.CancellationToken>({
+      postMessage: (message) => webview.postMessage(message),
+      isVisible: () => panel.visible,
+      setTitle: (title) => {
+        if (!this.disposed) panel.title = title;
+      },
+      workspaceFolders: () => (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString()),
+      writeClipboard: (text) => vscode.env.clipboard.writeText(text),
+      saveFile: async (suggestedName, content) => {
+        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+        const uri = await vscode.window.showSaveDialog({ filters: { SVG: ['svg'] }, saveLabel: 'Save trace', ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, suggestedName) } : {}) });
+        if (!uri) return undefined;
+        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(content));
+        return uri.path.split('/').pop() ?? suggestedName;
+      },
+      newCancellation: () => {
+        const cts = new vscode.CancellationTokenSource();
+        return { token: cts.token, cancel: () => cts.cancel(), dispose: () => cts.dispose() };
+      },
+    }, deps, scenario);
     this.disposables.push(
-      webview.onDidReceiveMessage((raw: unknown) => {
-        const message = validateWebviewMessage(raw);
-        if (!message) return; // Unknown or malformed: ignored, never acted on.
-        void this.handle(message);
-      }),
+      webview.onDidReceiveMessage((raw: unknown) => void this.controller.receive(raw)),
       panel.onDidChangeViewState(() => {
-        if (panel.visible && this.stale) void this.refresh();
+        if (panel.visible) void this.controller.becameVisible();
       }),
       panel.onDidDispose(() => this.dispose()),
     );
-    if (deps.onDidChangeInputs) this.disposables.push(deps.onDidChangeInputs(() => this.refresh({ onlyIfVisible: true })));
+    if (deps.onDidChangeInputs) this.disposables.push(deps.onDidChangeInputs(() => void this.controller.refresh({ onlyIfVisible: true })));
   }
 
   get currentScenario(): TraceScenario | undefined {
-    return this.scenario;
+    return this.controller.currentScenario;
   }
 
   get currentTrace(): PathTrace | undefined {
-    return this.trace;
+    return this.controller.currentTrace;
   }
 
   /** Shows another scenario (another target, or changed controls) and traces it. */
   setScenario(scenario: TraceScenario): Promise<void> {
-    this.scenario = scenario;
-    this.panel.title = panelTitle(scenario);
-    return this.refresh();
+    return this.controller.setScenario(scenario);
   }
 
-  /**
-   * Re-requests the trace for the current scenario (call when documents changed). Only the
-   * answer to the latest request is shown; an older one still running is cancelled.
-   */
-  async refresh(opts: { onlyIfVisible?: boolean } = {}): Promise<void> {
-    const scenario = this.scenario;
-    if (this.disposed || !scenario) return;
-    if (opts.onlyIfVisible && !this.panel.visible) {
-      this.stale = true;
-      return;
-    }
-    this.stale = false;
-    const seq = ++this.sequence;
-    this.pending?.cancel();
-    this.pending?.dispose();
-    const cts = new vscode.CancellationTokenSource();
-    this.pending = cts;
-    void this.post({ type: 'loading', scenario });
-    try {
-      const [trace, options] = await Promise.all([
-        this.deps.requestTrace(scenario, cts.token),
-        this.deps.scenarioOptions ? this.deps.scenarioOptions(scenario).catch(() => emptyScenarioOptions) : Promise.resolve(emptyScenarioOptions),
-      ]);
-      if (seq !== this.sequence || this.disposed) return;
-      this.trace = trace;
-      await this.post({ type: 'trace', trace, options });
-    } catch (err) {
-      if (seq !== this.sequence || this.disposed) return;
-      await this.post({ type: 'error', scenario, message: err instanceof Error ? err.message : String(err) });
-    }
-  }
-
-  private post(message: ToWebviewMessage): Thenable<boolean> {
-    return this.disposed ? Promise.resolve(false) : this.panel.webview.postMessage(message);
-  }
-
-  private async handle(message: FromWebviewMessage): Promise<void> {
-    switch (message.type) {
-      case 'ready':
-        // Our own scenario (from a command) wins over one the webview restored.
-        if (!this.scenario && message.scenario) this.scenario = message.scenario;
-        this.panel.title = panelTitle(this.scenario);
-        await this.refresh();
-        return;
-      case 'setScenario':
-        await this.setScenario(message.scenario);
-        return;
-      case 'reveal': {
-        const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
-        if (!isRevealAllowed(message.source.uri, folders, this.deps.ownSchemes ?? defaultOwnSchemes)) return;
-        await this.deps.reveal(message.source.uri, message.source.span);
-        return;
-      }
-      case 'copyMarkdown':
-        if (!this.trace) return;
-        await vscode.env.clipboard.writeText(formatTraceMarkdown(this.trace));
-        await this.post({ type: 'notice', message: 'Trace copied as Markdown.' });
-        return;
-      case 'saveSvg': {
-        if (!this.trace) return;
-        const trace = this.trace;
-        const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-        const name = `packet-path-${slug(trace.scenario.target.namespace + '-' + trace.scenario.target.name)}.svg`;
-        const uri = await vscode.window.showSaveDialog({ filters: { SVG: ['svg'] }, saveLabel: 'Save trace', ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}) });
-        if (!uri) return;
-        await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(traceToSvg(trace)));
-        await this.post({ type: 'notice', message: `Saved ${uri.path.split('/').pop() ?? 'the picture'}.` });
-        return;
-      }
-    }
+  /** Re-requests the trace (call when documents changed); a hidden panel catches up when shown. */
+  refresh(opts: { onlyIfVisible?: boolean } = {}): Promise<void> {
+    return this.controller.refresh(opts);
   }
 
   reveal(): void {
@@ -209,8 +128,7 @@ export class TracePanel implements vscode.Disposable {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    this.pending?.cancel();
-    this.pending?.dispose();
+    this.controller.dispose();
     for (const d of this.disposables.splice(0)) d.dispose();
     this.panel.dispose();
     this.onDidDisposeEmitter.fire();
