@@ -26,6 +26,8 @@ export interface RenderContext {
   /** The rule's `-p` protocol name (lowercase canonical), if any and not negated. */
   readonly proto?: string;
   readonly table: string;
+  /** The nfacct objects that exist; undefined = assume every named one exists. */
+  readonly nfacctObjects?: ReadonlySet<string>;
   error(message: string, span: Span): void;
   warn(message: string, span: Span): void;
 }
@@ -292,6 +294,8 @@ const statistic: Extension = {
       }
       return ` --mode random${invert} --probability ${text}`;
     }
+    if (every && !packet) ctx.error('statistic: option "--every" also requires "--packet".', every.span);
+    if (packet && !every) ctx.error('statistic: option "--packet" also requires "--every".', packet.span);
     if (m === 'nth') {
       if (!every) {
         ctx.error('--every and --packet must be specified when using nth mode', mode.span);
@@ -303,7 +307,7 @@ const statistic: Extension = {
         ctx.error('statistic: bad --every/--packet', every.span);
         return '';
       }
-      return ` --mode nth${invert} --every ${e}` + (p ? ` --packet ${p}` : '');
+      return ` --mode nth${invert} --every ${e} --packet ${p}`;
     }
     ctx.error(`Bad mode "${m ?? ''}"`, mode.span);
     return '';
@@ -392,6 +396,7 @@ const nfacct: Extension = {
     }
     const v = o.values[0] ?? '';
     if (v.length === 0 || v.length > 31) ctx.error('nfacct: bad --nfacct-name', o.span);
+    else if (ctx.nfacctObjects && !ctx.nfacctObjects.has(v)) ctx.error(`nfacct: accounting object \`${v}' does not exist (create it with \`nfacct add ${v}')`, o.span);
     // libxt_nfacct prints "--nfacct-name " and then xtables_save_string adds its own space.
     return ` --nfacct-name  ${saveString(v)}`;
   },

@@ -24,7 +24,7 @@ import { renderRuleSpec } from './renderRule';
  * is in is not loaded (legacy still shows it, empty), later tables are never read. The result
  * models that and lists the error with its span. Unknown match/target options and modules are
  * copied through as written, with a warning. nfacct objects named by `-m nfacct` are assumed to
- * exist (the kernel refuses the rule otherwise). Never throws.
+ * exist unless `opts.nfacctObjects` lists them (the kernel refuses the rule otherwise). Never throws.
  */
 
 export type SaveFlavour = 'legacy' | 'nft';
@@ -34,6 +34,12 @@ export interface FormatSaveOptions {
   readonly version?: string;
   /** The time in the header and footer comments. Default: the Unix epoch (deterministic). */
   readonly generatedAt?: Date;
+  /**
+   * The nfacct objects that exist on the node. Default: every object a rule names is assumed to
+   * exist (kube-proxy creates its counters before it restores). Given, a rule naming another
+   * object is an error, as the kernel refuses it.
+   */
+  readonly nfacctObjects?: readonly string[];
 }
 
 export interface FormatSaveResult {
@@ -103,6 +109,7 @@ export function formatSave(restore: string, flavour: SaveFlavour, family: Family
   let current: TableState | undefined;
   let currentSpan: Span | undefined;
   let failed = false;
+  const nfacctObjects = opts.nfacctObjects ? new Set(opts.nfacctObjects) : undefined;
 
   const fail = (message: string, span: Span): void => {
     errors.push({ message, span, severity: 'error' });
@@ -202,6 +209,7 @@ export function formatSave(restore: string, flavour: SaveFlavour, family: Family
       table: table.name,
       chainExists: (n: string) => table.chains.has(n) && !table.chains.get(n)?.builtin,
       knownTargetNames: BUILTIN_TARGETS,
+      nfacctObjects,
     };
     switch (cmd) {
       case '-A':

@@ -27,6 +27,8 @@ export interface RuleEnv {
   readonly table: string;
   /** True when `name` is a chain of this table at this point of the restore. */
   chainExists(name: string): boolean;
+  /** The nfacct objects that exist; undefined = assume every named one exists. */
+  readonly nfacctObjects?: ReadonlySet<string>;
   /** Extension targets that are not modelled but may exist in the kernel (passed through with a warning). */
   readonly knownTargetNames?: ReadonlySet<string>;
 }
@@ -241,6 +243,7 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
     family: env.family,
     proto: protoNumber !== undefined && !ip.p?.negated ? protocolName(protoNumber) : undefined,
     table: env.table,
+    nfacctObjects: env.nfacctObjects,
     error,
     warn,
   };
