@@ -275,7 +275,7 @@ function branchRow(entry: BranchRow, count: number, rows: readonly LayoutEntry[]
     el('span', { class: 'twisty', 'aria-hidden': 'true' }, entry.expanded ? '▾' : '▸'),
     el('span', { class: 'share badge' }, formatPercent(b.probability)),
     bar,
-    el('span', { class: end ? 'end verdict' : 'verdict' }, end ? b.verdict.toUpperCase() : b.verdict),
+    end ? el('span', { class: 'end verdict' }, b.verdict.toUpperCase()) : undefined,
     el('span', { class: 'endpoint' }, describeBranchEnd(b)),
   );
   const facts = el('div', { class: 'facts' },

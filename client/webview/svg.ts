@@ -40,11 +40,12 @@ export function wrapText(text: string, width: number): string[] {
   return lines;
 }
 
-const COLUMN = 380;
+const COLUMN = 440;
 const GAP = 24;
 const MARGIN = 16;
 const LINE = 15;
-const CHARS = 58;
+/** Characters per line in a box: 12px monospace is about 7.2px a character. */
+const CHARS = 56;
 
 interface Box { readonly height: number; readonly render: (x: number, y: number) => string[] }
 
@@ -60,8 +61,8 @@ function tspanPacket(step: TraceStep): string {
 
 function stepBox(step: TraceStep): Box {
   const head = wrapText(`${step.kind}: ${step.title}`, CHARS);
-  const rule = step.rule ? wrapText(step.rule, CHARS + 6) : [];
-  const text = wrapText(step.explanation, CHARS + 4);
+  const rule = step.rule ? wrapText(step.rule, CHARS + 2) : [];
+  const text = wrapText(step.explanation, CHARS + 2);
   const extras: string[] = [];
   if (step.rewrites.length > 0) extras.push(`rewrites ${step.rewrites.join(', ')}`);
   if (step.mark) extras.push(`mark ${step.mark}`);
@@ -89,7 +90,7 @@ function stepBox(step: TraceStep): Box {
   };
 }
 
-function labelBox(text: string, cls: string, width = CHARS + 4): Box {
+function labelBox(text: string, cls: string, width = CHARS + 2): Box {
   const lines = wrapText(text, width);
   return {
     height: lines.length * LINE + 6,
@@ -103,7 +104,7 @@ function branchBoxes(b: TraceBranch, index: number, from: number): Box[] {
   const facts = [`masquerade: ${b.masqueraded ? 'yes' : 'no'}`, `rules evaluated: ${b.rulesEvaluated}`];
   if (b.endpoint) facts.push(`endpoint ${formatEndpoint(b.endpoint.ip, b.endpoint.port)}${b.endpoint.assumed ? ' (assumed)' : ''}`);
   boxes.push(labelBox(facts.join(' · '), 'fact'));
-  if (b.conntrack) boxes.push(labelBox('conntrack: ' + b.conntrack, 'conntrack', CHARS + 6));
+  if (b.conntrack) boxes.push(labelBox('conntrack: ' + b.conntrack, 'conntrack', CHARS + 2));
   if (b.reply.length > 0) {
     boxes.push(labelBox('Reply path', 'heading'));
     for (const s of b.reply) boxes.push(stepBox(s));
@@ -138,7 +139,7 @@ export function traceToSvg(trace: PathTrace): string {
   const shared = sharedPrefixLength(trace.branches);
   const columns = Math.max(1, trace.branches.length);
   const width = MARGIN * 2 + columns * COLUMN + (columns - 1) * GAP;
-  const headerChars = Math.max(CHARS, Math.floor((width - 2 * MARGIN) / 7));
+  const headerChars = Math.max(CHARS, Math.floor((width - 2 * MARGIN) / 7.5));
   let y = stack([
     labelBox(`Packet path: ${trace.title}`, 'heading', headerChars),
     labelBox(`Scenario: ${describeScenario(trace.scenario)}`, 'text', headerChars),
