@@ -46,7 +46,7 @@ const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const host = new WorkspaceHost();
 const logger = { error: (message: string) => connection.console.error(message) };
-/** The rule docs shipped next to the bundle (`docs/diagnostics.md` of the extension). */
+/** The rule docs shipped next to the bundle: `docs/diagnostics.md` of the extension (or checkout). */
 const docsFile = pathToFileURL(path.join(__dirname, '..', 'docs', 'diagnostics.md')).href;
 
 let capabilities: ClientCapabilities = {};
