@@ -3,7 +3,7 @@
 # namespaces, chromium for the webview and editor tests, neovim for the second LSP client, and the
 # headers code-server's native modules build against. Idempotent; needs root (CI runs as root).
 set -euo pipefail
-PKGS=(iptables conntrack iproute2 nfacct iputils-ping nfacct chromium neovim libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev pkg-config ripgrep)
+PKGS=(iptables conntrack iproute2 nfacct iputils-ping chromium neovim libkrb5-dev libsecret-1-dev libx11-dev libxkbfile-dev pkg-config ripgrep)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
