@@ -85,7 +85,10 @@ export class LspTestClient {
   /** window/logMessage notifications (errors caught by the server's runSafe land here). */
   readonly logMessages: { type: number; message: string }[] = [];
 
-  private constructor(private readonly child: ChildProcess, private readonly options: LspClientOptions) {
+  private readonly configuration: Record<string, unknown>;
+
+  private constructor(private readonly child: ChildProcess, options: LspClientOptions) {
+    this.configuration = { ...options.configuration };
     this.connection = createProtocolConnection(new StreamMessageReader(child.stdout!), new StreamMessageWriter(child.stdin!));
     child.stderr!.on('data', (d: Buffer) => this.stderr.push(d.toString()));
     child.on('exit', () => {
@@ -98,7 +101,7 @@ export class LspTestClient {
     });
     this.connection.onRequest(ConfigurationRequest.type, (p) => {
       this.configurationRequests.push(p);
-      return p.items.map((item) => (item.section ? this.options.configuration?.[item.section] ?? null : null));
+      return p.items.map((item) => (item.section ? this.configuration[item.section] ?? null : null));
     });
     this.connection.onRequest(RegistrationRequest.type, (p) => {
       this.registrations.push(...p.registrations);
@@ -136,6 +139,12 @@ export class LspTestClient {
 
   get isRunning(): boolean {
     return !this.exited;
+  }
+
+  /** Changes what workspace/configuration answers and tells the server (workspace/didChangeConfiguration). */
+  async setConfiguration(section: string, value: unknown): Promise<void> {
+    this.configuration[section] = value;
+    await this.connection.sendNotification('workspace/didChangeConfiguration', { settings: null });
   }
 
   request<R>(method: string, params: unknown): Promise<R> {
