@@ -1,7 +1,8 @@
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { ManifestFile } from '../manifests/types';
+import type { ManifestFile, ManifestObject } from '../manifests/types';
 import type { NamespaceContent, SnapshotAnalyser, WorkspaceSnapshot } from '../workspace/workspaceSnapshot';
+import type { PodTemplate } from '../workspace/podTemplates';
 import { checkIngresses } from './checkIngresses';
 import { checkNetworkPolicies } from './checkNetworkPolicies';
 import { checkNodePortClashes, checkServicePorts, type NodePortUse } from './checkServicePorts';
@@ -49,28 +50,53 @@ export function fileDiagnostics(file: ManifestFile): Diagnostic[] {
 }
 
 /**
- * A fingerprint of a namespace's content: each object's file, position and exact source text.
- * Equal fingerprints give equal diagnostics (spans included).
+ * A fingerprint of a namespace's content: the sorted sha256 of each object's file, position and
+ * exact source text. Equal fingerprints give equal diagnostics (spans included).
  */
-export function hashNamespace(content: NamespaceContent): string {
-  const parts = content.objects
-    .map((o) => `${o.uri}\u0000${o.index}\u0000${o.span.start}\u0000${o.source}`)
-    .sort();
-  return bytesToHex(sha256(utf8ToBytes(`${content.namespace}\u0001${parts.join('\u0001')}`)));
+export function fingerprintNamespace(content: NamespaceContent): string {
+  return `${content.namespace}\u0001${content.objects.map(hashObject).sort().join(',')}`;
+}
+
+/** Objects are immutable and survive in unchanged files from snapshot to snapshot: hash each once. */
+const objectHashes = new WeakMap<ManifestObject, string>();
+
+function hashObject(o: ManifestObject): string {
+  let h = objectHashes.get(o);
+  if (h === undefined) {
+    h = bytesToHex(sha256(utf8ToBytes(`${o.uri}\u0000${o.index}\u0000${o.span.start}\u0000${o.source}`)));
+    objectHashes.set(o, h);
+  }
+  return h;
 }
 
 /** The cluster-wide pass: nodePort clashes, and unmatched selectors that match in another namespace. */
 function analyseCluster(snapshot: WorkspaceSnapshot, analyses: readonly NamespaceAnalysis[]): { replace: Map<Diagnostic, Diagnostic>; added: Diagnostic[] } {
   const replace = new Map<Diagnostic, Diagnostic>();
-  const templates = snapshot.podTemplates();
+  let byLabel: Map<string, PodTemplate[]> | undefined;
   for (const a of analyses) {
     for (const u of a.unmatchedServices) {
+      if (!byLabel) byLabel = indexTemplatesByLabel(snapshot.podTemplates());
+      // Only templates carrying the selector's first pair can match it.
+      const [k, v] = Object.entries(u.selector)[0] ?? ['', ''];
       const original = a.diagnostics[u.diagnosticIndex];
-      const explained = explainOtherNamespaceMatch(u, original, templates);
+      const explained = explainOtherNamespaceMatch(u, original, byLabel.get(`${k}=${v}`) ?? []);
       if (explained !== original) replace.set(original, explained);
     }
   }
   return { replace, added: checkNodePortClashes(analyses.flatMap((a) => a.nodePorts)) };
+}
+
+function indexTemplatesByLabel(templates: readonly PodTemplate[]): Map<string, PodTemplate[]> {
+  const m = new Map<string, PodTemplate[]>();
+  for (const t of templates) {
+    for (const [k, v] of Object.entries(t.labels)) {
+      const key = `${k}=${v}`;
+      const list = m.get(key);
+      if (list) list.push(t);
+      else m.set(key, [t]);
+    }
+  }
+  return m;
 }
 
 /** Objects the parser only recovered from a syntax error get the yaml-syntax error and nothing else: no storm. */
@@ -101,7 +127,7 @@ export class DiagnosticsEngine implements SnapshotAnalyser {
     for (const ns of snapshot.namespaceNames()) {
       live.add(ns);
       const content = snapshot.namespaceContent(ns);
-      const hash = hashNamespace(content);
+      const hash = fingerprintNamespace(content);
       let entry = this.cache.get(ns);
       if (!entry || entry.hash !== hash) {
         this.analyses++;

@@ -1,4 +1,4 @@
 export * from './types';
 export { RULES, SKIPPED_NOTE_CODE, DOCS_BASE, findRule, formatMessage, type Rule } from './rules';
-export { computeDiagnostics, analyseNamespace, fileDiagnostics, hashNamespace, DiagnosticsEngine, type NamespaceAnalysis } from './computeDiagnostics';
+export { computeDiagnostics, analyseNamespace, fileDiagnostics, fingerprintNamespace, DiagnosticsEngine, type NamespaceAnalysis } from './computeDiagnostics';
 export { findClosestTemplate } from './checkServices';

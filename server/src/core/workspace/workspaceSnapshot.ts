@@ -42,7 +42,7 @@ export class WorkspaceSnapshot {
         if (obj.namespace !== undefined) push(this.byNamespace, obj.namespace, obj);
         const key = objectKey(obj.kind, obj.namespace, obj.name);
         if (!this.byKey.has(key)) this.byKey.set(key, obj);
-        const t = readPodTemplate(obj);
+        const t = podTemplateOnce(obj);
         if (t) {
           templates.push(t);
           this.templateOf.set(obj, t);
@@ -151,6 +151,18 @@ export class WorkspaceSnapshot {
     }
     return this.diagnosticsByUri.get(uri) ?? [];
   }
+}
+
+/** Objects are immutable and reused across snapshots while their file is unchanged: read each template once. */
+const templates = new WeakMap<ManifestObject, PodTemplate | null>();
+
+function podTemplateOnce(obj: ManifestObject): PodTemplate | undefined {
+  let t = templates.get(obj);
+  if (t === undefined) {
+    t = readPodTemplate(obj) ?? null;
+    templates.set(obj, t);
+  }
+  return t ?? undefined;
 }
 
 function objectKey(kind: string, namespace: string | undefined, name: string): string {
