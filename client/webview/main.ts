@@ -1,7 +1,7 @@
 // The trace panel's script: keeps a PanelState, draws it, and talks to the extension with the
 // typed messages of ./messages. It draws traces; it never computes one.
 import { validateScenario, type FromWebviewMessage, type ToWebviewMessage } from './messages';
-import { initialState, layoutTrace, nextFocus, panelReducer, persistedState, type PanelAction, type PanelState } from './state';
+import { initialState, layoutTrace, looksLikeTrace, nextFocus, panelReducer, persistedState, type PanelAction, type PanelState } from './state';
 import { createPanel, focusRow } from './render';
 
 interface VsCodeApi {
@@ -54,7 +54,7 @@ function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
   if (typeof data !== 'object' || data === null) return false;
   const m = data as Record<string, unknown>;
   switch (m.type) {
-    case 'trace': return typeof m.trace === 'object' && m.trace !== null && typeof m.options === 'object' && m.options !== null;
+    case 'trace': return looksLikeTrace(m.trace) && typeof m.options === 'object' && m.options !== null;
     case 'loading': return validateScenario(m.scenario) !== undefined;
     case 'error': return validateScenario(m.scenario) !== undefined && typeof m.message === 'string';
     case 'notice': return typeof m.message === 'string';

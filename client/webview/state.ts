@@ -154,7 +154,8 @@ export function restoreState(saved: unknown): PanelState {
   };
 }
 
-function looksLikeTrace(v: unknown): boolean {
+/** A cheap shape check of a PathTrace (saved state, or a message), enough to draw it safely. */
+export function looksLikeTrace(v: unknown): boolean {
   if (typeof v !== 'object' || v === null) return false;
   const t = v as Record<string, unknown>;
   return typeof t.title === 'string' && Array.isArray(t.branches) && Array.isArray(t.assumptions) && Array.isArray(t.errors)
