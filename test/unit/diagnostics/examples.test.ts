@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { indexOf, loadFixture } from './harness';
-import { RULES } from '../../../server/src/core/diagnostics/rules';
+import { DOCS_BASE, RULES } from '../../../server/src/core/diagnostics/rules';
+import { readFileSync } from 'node:fs';
 
 const EXAMPLES = join(__dirname, '..', '..', '..', 'examples');
 const files = new Map([...loadFixture(EXAMPLES)].filter(([uri]) => /\.(ya?ml|json)$/.test(uri)));
@@ -46,4 +47,12 @@ for (const rule of RULES) {
 test('every file in broken/ is about one catalog rule', () => {
   const codes = new Set(RULES.map((r) => r.code));
   for (const uri of files.keys()) if (uri.startsWith('broken/')) assert.ok(codes.has(uri.slice('broken/'.length).replace(/\.ya?ml$/, '')), uri);
+});
+
+test('every catalog rule is documented under its own heading in the docs its anchor points to', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', '..', DOCS_BASE), 'utf8');
+  for (const rule of RULES) {
+    assert.equal(rule.docs, `${DOCS_BASE}#${rule.code}`);
+    assert.match(readme, new RegExp(`^## ${rule.code}\\n\\nDefault severity: ${rule.defaultSeverity}[ .]`, 'm'), rule.code);
+  }
 });
