@@ -73,6 +73,11 @@ const publisher = new DiagnosticsPublisher(
   (err) => logger.error(`diagnostics failed: ${describeError(err)}`),
 );
 
+/** Before the first scan is done, a file's peers may not be read yet: publishing then would flash false errors. */
+function scheduleDiagnostics(): void {
+  if (ready) publisher.schedule();
+}
+
 function status(): WorkspaceStatusResult {
   return { ready: ready && !publisher.pending, files: host.fileCount, filesWithDiagnostics: publisher.filesWithDiagnostics, generation: host.generation };
 }
@@ -162,17 +167,17 @@ connection.onDidChangeConfiguration(() => runSafeNotification(logger, 'didChange
 documents.onDidOpen((e) => runSafeNotification(logger, 'didOpen', () => {
   if (!isManifestDocument(e.document)) return;
   host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
-  publisher.schedule();
+  scheduleDiagnostics();
 }));
 documents.onDidChangeContent((e) => runSafeNotification(logger, 'didChange', () => {
   if (!isManifestDocument(e.document)) return;
   host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
-  publisher.schedule();
+  scheduleDiagnostics();
 }));
 documents.onDidClose((e) => runSafeNotification(logger, 'didClose', async () => {
   if (!isManifestDocument(e.document)) return;
   await host.closeDocument(e.document.uri);
-  publisher.schedule();
+  scheduleDiagnostics();
 }));
 
 connection.onDidChangeWatchedFiles((params) => runSafeNotification(logger, 'didChangeWatchedFiles', async () => {
@@ -180,7 +185,7 @@ connection.onDidChangeWatchedFiles((params) => runSafeNotification(logger, 'didC
     if (change.type === FileChangeType.Deleted) host.diskFileDeleted(change.uri);
     else await host.diskFileChanged(change.uri);
   }
-  publisher.schedule();
+  scheduleDiagnostics();
 }));
 
 connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => provideHover(featureContext(), params)));
