@@ -16,6 +16,9 @@ const CLUSTER_SCOPED_KINDS: ReadonlySet<string> = new Set([
 const TEMPLATE_ACTION = /\{\{[\s\S]*?\}\}/;
 /** A line that looks like the top of a Kubernetes object, to tell broken manifests from other YAML/JSON. */
 const LOOKS_KUBERNETES = /^[\s-]*["']?(apiVersion|kind)["']?\s*:/m;
+/** Every Kubernetes object has these keys; a file without either is not parsed at all (package-lock.json, CI workflows...). */
+const MENTIONS_KUBERNETES = /(apiVersion|kind)["']?\s*:/;
+const NOT_KUBERNETES_MESSAGE = 'Skipped: no Kubernetes object here (no document has both apiVersion and kind).';
 /** Guard against alias bombs: stop expanding after this many nodes per document. */
 const MAX_NODES_PER_DOCUMENT = 200_000;
 
@@ -49,6 +52,8 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
     };
     return { uri, text, objects: [], errors: [], note };
   }
+
+  if (!MENTIONS_KUBERNETES.test(text)) return skipWithoutParsing(uri, text);
 
   const docs = parseAllDocuments(text, { keepSourceTokens: true, merge: true, prettyErrors: false, uniqueKeys: false });
   const documents: readonly Document.Parsed[] = Array.isArray(docs) ? docs : [];
@@ -87,12 +92,22 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
     const note: ManifestNote = {
       reason: 'not-kubernetes',
       span: { start: at.start, end: Math.min(at.end, lineEnd(text, at.start)) },
-      message: 'Skipped: no Kubernetes object here (no document has both apiVersion and kind).',
+      message: NOT_KUBERNETES_MESSAGE,
     };
     return { uri, text, objects: [], errors: [], note };
   }
   errors.sort((a, b) => a.span.start - b.span.start);
   return { uri, text, objects, errors };
+}
+
+/** A file that cannot hold a Kubernetes object: nothing for JSON, one note at the first content line for YAML. */
+function skipWithoutParsing(uri: string, text: string): ManifestFile {
+  if (/\.json$/i.test(uri)) return { uri, text, objects: [], errors: [] };
+  const line = /^[ \t]*([^\s#].*?)[ \t]*$/m.exec(text.replace(/^(---|\.\.\.)[ \t]*$/gm, (m) => ' '.repeat(m.length)));
+  if (!line) return { uri, text, objects: [], errors: [] };
+  const start = line.index + line[0].indexOf(line[1]);
+  const note: ManifestNote = { reason: 'not-kubernetes', span: { start, end: start + line[1].length }, message: NOT_KUBERNETES_MESSAGE };
+  return { uri, text, objects: [], errors: [], note };
 }
 
 interface Converted {
