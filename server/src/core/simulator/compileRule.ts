@@ -61,8 +61,80 @@ export type CompiledTarget =
   | { readonly kind: 'noop'; readonly name: string }
   | { readonly kind: 'unsupported'; readonly reason: string };
 
+/**
+ * One condition of a rule as plain data, so the hot loop is one switch over monomorphic objects
+ * instead of a call through a different closure per rule. Rare conditions keep a closure (FN).
+ */
+export const enum CheckKind { True, False, Src4, Dst4, Src6, Dst6, Proto, Sport, Dport, Mark, Answer, Fn }
+
+export class Check {
+  constructor(
+    readonly kind: CheckKind,
+    readonly negated: boolean,
+    /** Src4/Dst4: network; Sport/Dport: low port; Mark: value. */
+    readonly n1: number,
+    /** Src4/Dst4: mask; Sport/Dport: high port; Mark: mask. */
+    readonly n2: number,
+    /** Src6/Dst6: network; */
+    readonly b1: bigint,
+    /** Src6/Dst6: mask. */
+    readonly b2: bigint,
+    /** Proto: the protocol; Answer: the fixed answer; Fn: the predicate. */
+    readonly x: string | MatchAnswer | Predicate | undefined,
+  ) {}
+}
+
+const TRUE_CHECK = new Check(CheckKind.True, false, 0, 0, 0n, 0n, undefined);
+const FALSE_CHECK = new Check(CheckKind.False, false, 0, 0, 0n, 0n, undefined);
+
+function fnCheck(p: Predicate): Check {
+  return new Check(CheckKind.Fn, false, 0, 0, 0n, 0n, p);
+}
+
+function negateCheck(c: Check, negated: boolean): Check {
+  if (!negated) return c;
+  if (c.kind === CheckKind.True) return FALSE_CHECK;
+  if (c.kind === CheckKind.False) return TRUE_CHECK;
+  if (c.kind === CheckKind.Fn) return fnCheck(negate(c.x as Predicate, true));
+  if (c.kind === CheckKind.Answer) return new Check(CheckKind.Answer, false, 0, 0, 0n, 0n, invert(c.x as MatchAnswer));
+  return new Check(c.kind, !c.negated, c.n1, c.n2, c.b1, c.b2, c.x);
+}
+
+function invert(a: MatchAnswer): MatchAnswer {
+  if (typeof a === 'boolean') return !a;
+  if (typeof a === 'number') return 1 - a;
+  return a;
+}
+
+/** Evaluates one condition. */
+export function evaluateCheck(c: Check, ctx: MatchContext): MatchAnswer {
+  let r: boolean;
+  switch (c.kind) {
+    case CheckKind.True: return true;
+    case CheckKind.False: return false;
+    case CheckKind.Src4: r = !ctx.src.v6 && (((ctx.src.n as number) & c.n2) >>> 0) === c.n1; break;
+    case CheckKind.Dst4: r = !ctx.dst.v6 && (((ctx.dst.n as number) & c.n2) >>> 0) === c.n1; break;
+    case CheckKind.Src6: r = ctx.src.v6 && ((ctx.src.n as bigint) & c.b2) === c.b1; break;
+    case CheckKind.Dst6: r = ctx.dst.v6 && ((ctx.dst.n as bigint) & c.b2) === c.b1; break;
+    case CheckKind.Proto: r = ctx.packet.proto === c.x; break;
+    case CheckKind.Sport: r = ctx.packet.sport >= c.n1 && ctx.packet.sport <= c.n2; break;
+    case CheckKind.Dport: r = ctx.packet.dport >= c.n1 && ctx.packet.dport <= c.n2; break;
+    case CheckKind.Mark: r = ((ctx.mark & c.n2) >>> 0) === c.n1; break;
+    case CheckKind.Answer: return c.x as MatchAnswer;
+    case CheckKind.Fn: return (c.x as Predicate)(ctx);
+  }
+  return c.negated ? !r : r;
+}
+
+/** A condition as a check (closures become Fn checks). */
+type Cond = Check | Predicate;
+
+function toCheck(c: Cond): Check {
+  return c instanceof Check ? c : fnCheck(c);
+}
+
 export interface CompiledRule {
-  readonly predicates: readonly Predicate[];
+  readonly checks: readonly Check[];
   /** `-m recent --set` (and `--update`) lists this rule records the client in when it matches. */
   readonly recentSet: readonly string[];
   readonly target: CompiledTarget;
@@ -105,7 +177,7 @@ export function parseValueMask(text: string): { value: number; mask: number } | 
 // ---------------------------------------------------------------------------------------------
 // Base matches
 
-function addressPredicate(opt: RuleOption, which: 'src' | 'dst'): Predicate {
+function addressPredicate(opt: RuleOption, which: 'src' | 'dst'): Cond {
   const cidrs: Cidr[] = [];
   for (const v of opt.values.join(',').split(',')) {
     if (v === '') continue;
@@ -116,7 +188,10 @@ function addressPredicate(opt: RuleOption, which: 'src' | 'dst'): Predicate {
   let p: Predicate;
   if (cidrs.length === 1) {
     const c = cidrs[0];
-    p = which === 'src' ? (ctx) => cidrContains(c, ctx.src) : (ctx) => cidrContains(c, ctx.dst);
+    const check = c.v6
+      ? new Check(which === 'src' ? CheckKind.Src6 : CheckKind.Dst6, opt.negated, 0, 0, c.base, c.mask, undefined)
+      : new Check(which === 'src' ? CheckKind.Src4 : CheckKind.Dst4, opt.negated, c.base, c.mask, 0n, 0n, undefined);
+    return check;
   } else {
     p = (ctx) => {
       const ip = which === 'src' ? ctx.src : ctx.dst;
@@ -128,11 +203,11 @@ function addressPredicate(opt: RuleOption, which: 'src' | 'dst'): Predicate {
 
 const PROTOCOL_NUMBERS: Readonly<Record<string, string>> = { '6': 'tcp', '17': 'udp', '132': 'sctp' };
 
-function protocolPredicate(opt: RuleOption): Predicate {
+function protocolPredicate(opt: RuleOption): Cond {
   const raw = firstValue(opt).toLowerCase();
   const proto = PROTOCOL_NUMBERS[raw] ?? raw;
-  if (proto === 'all' || proto === '0') return negate(always, opt.negated);
-  return negate((ctx) => ctx.packet.proto === proto, opt.negated);
+  if (proto === 'all' || proto === '0') return negateCheck(TRUE_CHECK, opt.negated);
+  return new Check(CheckKind.Proto, opt.negated, 0, 0, 0n, 0n, proto);
 }
 
 function interfacePredicate(opt: RuleOption, which: 'in' | 'out'): Predicate {
@@ -167,7 +242,7 @@ function parsePortRange(text: string): PortRange | undefined {
   return [lo, hi];
 }
 
-function portListPredicate(opt: RuleOption, which: 'sport' | 'dport' | 'either'): Predicate {
+function portListPredicate(opt: RuleOption, which: 'sport' | 'dport' | 'either'): Cond {
   const ranges: PortRange[] = [];
   for (const v of opt.values.join(',').split(',')) {
     if (v === '') continue;
@@ -183,7 +258,7 @@ function portListPredicate(opt: RuleOption, which: 'sport' | 'dport' | 'either')
   if (which === 'either') p = (ctx) => inRanges(ctx.packet.sport) || inRanges(ctx.packet.dport);
   else if (ranges.length === 1) {
     const [lo, hi] = ranges[0];
-    p = which === 'dport' ? (ctx) => ctx.packet.dport >= lo && ctx.packet.dport <= hi : (ctx) => ctx.packet.sport >= lo && ctx.packet.sport <= hi;
+    return new Check(which === 'dport' ? CheckKind.Dport : CheckKind.Sport, opt.negated, lo, hi, 0n, 0n, undefined);
   } else p = which === 'dport' ? (ctx) => inRanges(ctx.packet.dport) : (ctx) => inRanges(ctx.packet.sport);
   return negate(p, opt.negated);
 }
@@ -250,7 +325,7 @@ function compileAddrtype(match: Match): Predicate[] {
   return preds;
 }
 
-function compileStatistic(match: Match): Predicate[] {
+function compileStatistic(match: Match): Cond[] {
   let mode = '';
   let probability: number | undefined;
   let every: number | undefined;
@@ -277,11 +352,11 @@ function compileStatistic(match: Match): Predicate[] {
   } else return [undecidable(`statistic --mode ${mode || '(none)'} is not simulated`)];
   if (negated) p = 1 - p;
   const answer: MatchAnswer = p >= 1 ? true : p <= 0 ? false : p;
-  return [() => answer];
+  return [new Check(CheckKind.Answer, false, 0, 0, 0n, 0n, answer)];
 }
 
-function compileMark(match: Match, which: 'mark' | 'ctmark'): Predicate[] {
-  const preds: Predicate[] = [];
+function compileMark(match: Match, which: 'mark' | 'ctmark'): Cond[] {
+  const preds: Cond[] = [];
   for (const opt of match.options) {
     if (opt.name !== '--mark') {
       preds.push(undecidable(`${match.module} option ${opt.name} is not simulated`));
@@ -293,7 +368,9 @@ function compileMark(match: Match, which: 'mark' | 'ctmark'): Predicate[] {
       continue;
     }
     const { value, mask } = vm;
-    preds.push(negate(which === 'mark' ? (ctx) => ((ctx.mark & mask) >>> 0) === value : (ctx) => ((ctx.ctmark & mask) >>> 0) === value, opt.negated));
+    preds.push(which === 'mark'
+      ? new Check(CheckKind.Mark, opt.negated, value, mask, 0n, 0n, undefined)
+      : negate((ctx) => ((ctx.ctmark & mask) >>> 0) === value, opt.negated));
   }
   return preds;
 }
@@ -466,7 +543,7 @@ function compileIprange(match: Match): Predicate[] {
 }
 
 /** tcp/udp/sctp/udplite/dccp options (and the same options on the base match when written with -p alone). */
-function compileProtocolOption(opt: RuleOption, module: string): Predicate {
+function compileProtocolOption(opt: RuleOption, module: string): Cond {
   const name = canonicalOptionName(opt.name);
   if (name === '--dport') return portListPredicate(opt, 'dport');
   if (name === '--sport') return portListPredicate(opt, 'sport');
@@ -486,10 +563,10 @@ const PROTOCOL_MODULES = new Set(['tcp', 'udp', 'sctp', 'udplite', 'dccp']);
 /** Modules for protocols the simulator's packets never have. */
 const OTHER_PROTOCOL_MODULES = new Set(['icmp', 'icmp6', 'icmpv6', 'mh', 'ah', 'esp']);
 
-function compileMatch(match: Match, recentSet: string[]): Predicate[] {
+function compileMatch(match: Match, recentSet: string[]): Cond[] {
   const m = match.module;
   if (m === '') {
-    const preds: Predicate[] = [];
+    const preds: Cond[] = [];
     for (const opt of match.options) {
       const name = canonicalOptionName(opt.name);
       switch (name) {
@@ -510,14 +587,14 @@ function compileMatch(match: Match, recentSet: string[]): Predicate[] {
   if (NO_EFFECT_MODULES.has(m)) return [];
   if (PROTOCOL_MODULES.has(m)) {
     const proto = m;
-    const preds: Predicate[] = [(ctx) => ctx.packet.proto === proto];
+    const preds: Cond[] = [new Check(CheckKind.Proto, false, 0, 0, 0n, 0n, proto)];
     for (const opt of match.options) preds.push(compileProtocolOption(opt, m));
     return preds;
   }
-  if (OTHER_PROTOCOL_MODULES.has(m)) return [never];
+  if (OTHER_PROTOCOL_MODULES.has(m)) return [FALSE_CHECK];
   switch (m) {
     case 'multiport':
-      return match.options.map((opt) => {
+      return match.options.map((opt): Cond => {
         const name = canonicalOptionName(opt.name);
         if (name === '--dports') return portListPredicate(opt, 'dport');
         if (name === '--sports') return portListPredicate(opt, 'sport');
@@ -669,9 +746,11 @@ function compileTarget(rule: Rule, isChain: (name: string) => boolean): Compiled
 /** Compiles a rule. `isChain` tells whether a target name is a chain of the rule's table. */
 export function compileRule(rule: Rule, isChain: (name: string) => boolean): CompiledRule {
   const recentSet: string[] = [];
-  const predicates: Predicate[] = [];
-  for (const match of rule.matches) for (const p of compileMatch(match, recentSet)) predicates.push(p);
-  return { predicates, recentSet, target: compileTarget(rule, isChain) };
+  const checks: Check[] = [];
+  for (const match of rule.matches) {
+    for (const c of compileMatch(match, recentSet)) if (c !== TRUE_CHECK) checks.push(toCheck(c));
+  }
+  return { checks, recentSet, target: compileTarget(rule, isChain) };
 }
 
 /** Parses an address the simulator needs from a request (exported for the tests and callers). */

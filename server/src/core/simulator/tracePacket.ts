@@ -1,5 +1,5 @@
 import type { Chain, Ruleset } from '../iptables/model';
-import { compileRule, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
+import { compileRule, evaluateCheck, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
 import { ipKey, isLoopback, parseIp, type Ip } from './addresses';
 import type { Hop, Outcome, Packet, TraceRequest, TraceResult, UnevaluatedRule, Verdict } from './types';
 
@@ -123,16 +123,27 @@ interface State extends MatchContext {
   local: boolean;
 }
 
-function cloneState(s: State): State {
+/**
+ * A state with the given fields, always built by this one literal so every state shares one
+ * hidden class (the match loop reads them on every rule). Arrays are copied: a fork owns its own.
+ */
+function makeState(s: State): State {
   return {
-    ...s,
+    steps: s.steps, stepIndex: s.stepIndex,
     frames: s.frames.map((f) => ({ table: f.table, entry: f.entry, next: f.next })),
-    hops: s.hops.slice(),
-    unevaluated: s.unevaluated.slice(),
-    notes: s.notes.slice(),
-    recent: s.recent.slice(),
+    tableName: s.tableName, builtinChain: s.builtinChain,
+    packet: s.packet, src: s.src, dst: s.dst, mark: s.mark, ctmark: s.ctmark, probability: s.probability,
+    hops: s.hops.slice(), unevaluated: s.unevaluated.slice(), notes: s.notes.slice(),
+    rulesEvaluated: s.rulesEvaluated, jumps: s.jumps,
+    dnatDone: s.dnatDone, snatDone: s.snatDone, untracked: s.untracked, confirmed: s.confirmed,
+    markedForMasquerade: s.markedForMasquerade, recent: s.recent.slice(),
+    original: s.original, originalSrc: s.originalSrc, originalDst: s.originalDst,
+    localKeys: s.localKeys, recentLists: s.recentLists, returningClient: s.returningClient, ipsets: s.ipsets,
+    inInterface: s.inInterface, outInterface: s.outInterface, local: s.local,
   };
 }
+
+const cloneState = makeState;
 
 const chainStep = (table: string, chain: string, nat?: 'dst' | 'src'): Step => (nat ? { kind: 'chain', table, chain, nat } : { kind: 'chain', table, chain });
 
@@ -283,17 +294,16 @@ function run(walk: Walk, s: State): void {
     let probability = 1;
     let reasons: string[] | undefined;
     let matched = true;
-    if (compiled.predicates.length > 0) {
-      for (const p of compiled.predicates) {
-        const a = p(s);
-        if (a === true) continue;
-        if (a === false) {
-          matched = false;
-          break;
-        }
-        if (typeof a === 'number') probability *= a;
-        else (reasons ??= []).push(a);
+    const checks = compiled.checks;
+    for (let c = 0; c < checks.length; c++) {
+      const a = evaluateCheck(checks[c], s);
+      if (a === true) continue;
+      if (a === false) {
+        matched = false;
+        break;
       }
+      if (typeof a === 'number') probability *= a;
+      else (reasons ??= []).push(a);
     }
     if (!matched) continue;
     if (reasons) {
@@ -504,7 +514,7 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
     outcomes: [],
   };
   const fromNode = request.from === 'node';
-  const initial: State = {
+  const initial: State = makeState({
     steps: fromNode ? OUTBOUND : INBOUND,
     stepIndex: 0,
     frames: [],
@@ -537,7 +547,7 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
     inInterface: fromNode ? null : request.inInterface,
     outInterface: fromNode ? request.outInterface : null,
     local: false,
-  };
+  });
   setMark(walk, initial, initial.mark);
   const unevaluatedIfaces: string[] = [];
   if (request.localAddresses.length !== localIps.length) {
