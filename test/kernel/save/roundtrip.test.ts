@@ -19,6 +19,7 @@ import { completeNodeRuleset, KUBE_PROXY_JUMP_CHAINS, KUBELET_JUMP_CHAINS, CANAR
 import { formatSave, withoutSaveComments, type SaveFlavour } from '../../../server/src/core/save/formatSave';
 import { formatKernelProbability } from '../../../server/src/core/save/probability';
 import { generateRules } from '../../../server/src/core/kubeproxy/generateRules';
+import { computeProbability } from '../../../server/src/core/kubeproxy/probability';
 import { corpusInput, listCases } from '../../unit/kubeproxy/corpusLoader';
 import { createNetns, kernelTestsSkipped, missingKernelPrerequisites, type Netns } from '../lib/netns';
 
@@ -175,7 +176,7 @@ describe('kernel round trip (iptables-restore → iptables-save) equals formatSa
     const written: string[] = [];
     for (let n = 1; n <= 4096; n++) {
       // kube-proxy's own text for 1/n: Go's %0.10f (exact, ties to even).
-      const p = goFixed(1 / n, 10);
+      const p = computeProbability(n);
       written.push(p);
       lines.push(`-A P -m statistic --mode random --probability ${p} -j ACCEPT`);
     }
@@ -228,24 +229,3 @@ describe('kernel round trip (iptables-restore → iptables-save) equals formatSa
     }
   });
 });
-
-/** Go's strconv %.*f: the exact decimal value of the double, rounded half to even. */
-function goFixed(x: number, digits: number): string {
-  const buf = new DataView(new ArrayBuffer(8));
-  buf.setFloat64(0, x);
-  const bits = buf.getBigUint64(0);
-  const exp = Number((bits >> 52n) & 0x7ffn);
-  const frac = bits & ((1n << 52n) - 1n);
-  const mant = exp === 0 ? frac : frac | (1n << 52n);
-  const e2 = (exp === 0 ? 1 : exp) - 1075; // x = mant * 2^e2
-  const scale = 10n ** BigInt(digits);
-  let num = mant * scale;
-  let den = 1n;
-  if (e2 >= 0) num <<= BigInt(e2);
-  else den <<= BigInt(-e2);
-  let q = num / den;
-  const r2 = (num % den) * 2n;
-  if (r2 > den || (r2 === den && q % 2n === 1n)) q += 1n;
-  const s = q.toString().padStart(digits + 1, '0');
-  return `${s.slice(0, s.length - digits)}.${s.slice(s.length - digits)}`;
-}

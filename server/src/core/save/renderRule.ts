@@ -1,4 +1,4 @@
-import type { ParseError } from '../iptables/model';
+import { BUILTIN_TARGETS, type ParseError } from '../iptables/model';
 import type { Token } from '../iptables/tokenize';
 import { quoteWord } from '../iptables/tokenize';
 import type { Span } from '../text/span';
@@ -29,7 +29,7 @@ export interface RuleEnv {
   chainExists(name: string): boolean;
   /** The nfacct objects that exist; undefined = assume every named one exists. */
   readonly nfacctObjects?: ReadonlySet<string>;
-  /** Extension targets that are not modelled but may exist in the kernel (passed through with a warning). */
+  /** Extension targets that are not modelled but may exist in the kernel (passed through with a warning). Default: the model's BUILTIN_TARGETS. */
   readonly knownTargetNames?: ReadonlySet<string>;
 }
 
@@ -180,7 +180,7 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
       lastAdded = target;
       if (kind === 'g' && (ext || STANDARD_TARGETS.has(v))) error(`goto "${v}" must name a user chain`, fullSpan);
       if (!ext && !STANDARD_TARGETS.has(v) && !env.chainExists(v)) {
-        if (env.knownTargetNames?.has(v)) warn(`target "${v}" is not modelled; its options are copied as written`, fullSpan);
+        if ((env.knownTargetNames ?? BUILTIN_TARGETS).has(v)) warn(`target "${v}" is not modelled; its options are copied as written`, fullSpan);
         else error(`Couldn't load target \`${v}': No chain/target/match by that name`, fullSpan);
       }
       continue;
