@@ -61,6 +61,11 @@ export async function main(args: readonly string[], io: CliIo): Promise<number> 
 }
 
 if (require.main === module) {
+  // `kpp check | head` closes the pipe early: stop quietly instead of crashing with EPIPE.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   const io: CliIo = {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
