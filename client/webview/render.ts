@@ -4,7 +4,7 @@
  * and updated in place (so typing is never interrupted); the picture is rebuilt on each render.
  */
 import type { PathTrace, TraceStep, TraceBranch, SourceKind, Entry, SourceRef } from '../../server/src/core/trace/types';
-import { describeBranchEnd, describeScenario, formatEndpoint, formatPercent } from '../../server/src/core/trace/formatMarkdown';
+import { describeBranchEnd, describeScenario, endsBranch, formatEndpoint, formatPercent } from '../../server/src/core/trace/formatMarkdown';
 import { layoutTrace, type LayoutEntry, type SharedRow, type BranchRow, type StepRow, type PanelState, type ScenarioPatch } from './state';
 
 export interface PanelHandlers {
@@ -266,7 +266,7 @@ function branchLabel(b: TraceBranch, i: number, count: number): string {
 
 function branchRow(entry: BranchRow, count: number, rows: readonly LayoutEntry[], focusKey: string | undefined, handlers: PanelHandlers): HTMLElement {
   const b = entry.branch;
-  const end = b.verdict === 'dropped' || b.verdict === 'rejected';
+  const end = endsBranch(b);
   const bar = el('span', { class: 'share-bar', 'aria-hidden': 'true' });
   const fill = el('span', { class: 'share-fill' });
   fill.style.width = `${Math.max(0, Math.min(1, b.probability)) * 100}%`; // CSSOM, allowed by the CSP (no style attribute)

@@ -4,6 +4,7 @@
  * after every action. No DOM, no `vscode` here.
  */
 import type { PathTrace, TraceScenario, TraceBranch, TraceStep } from '../../server/src/core/trace/types';
+import { endsBranch } from '../../server/src/core/trace/formatMarkdown';
 import { emptyScenarioOptions, validateScenario, type ScenarioOptions, type ToWebviewMessage } from './messages';
 
 export type PanelStatus = 'empty' | 'loading' | 'ready' | 'error';
@@ -49,7 +50,7 @@ function percent(p: number): string {
 export function describeTrace(trace: PathTrace): string {
   if (trace.errors.length > 0 && trace.branches.length === 0) return `${trace.title}: no trace. ${trace.errors[0]}`;
   const ends = trace.branches.map((b) => {
-    if (b.verdict === 'dropped' || b.verdict === 'rejected') return `${b.verdict} (${percent(b.probability)})`;
+    if (endsBranch(b)) return `${b.verdict} (${percent(b.probability)})`;
     const to = b.endpoint ? (b.endpoint.pod ?? `${b.endpoint.ip}:${b.endpoint.port}`) : b.verdict;
     return `${to} (${percent(b.probability)})`;
   });

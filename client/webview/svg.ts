@@ -6,7 +6,7 @@
  * outside the editor.
  */
 import type { PathTrace, TraceBranch, TraceStep } from '../../server/src/core/trace/types';
-import { describeBranchEnd, describeScenario, formatEndpoint, formatPercent } from '../../server/src/core/trace/formatMarkdown';
+import { describeBranchEnd, describeScenario, endsBranch, formatEndpoint, formatPercent } from '../../server/src/core/trace/formatMarkdown';
 import { sharedPrefixLength } from './state';
 
 /** Escapes text for XML content and attribute values; drops characters XML 1.0 cannot hold. */
@@ -99,7 +99,7 @@ function labelBox(text: string, cls: string, width = CHARS + 2): Box {
 }
 
 function branchBoxes(b: TraceBranch, index: number, from: number): Box[] {
-  const boxes: Box[] = [labelBox(`Path ${index + 1}: ${formatPercent(b.probability)}, ${describeBranchEnd(b)}`, b.verdict === 'dropped' || b.verdict === 'rejected' ? 'branch end' : 'branch')];
+  const boxes: Box[] = [labelBox(`Path ${index + 1}: ${formatPercent(b.probability)}, ${describeBranchEnd(b)}`, endsBranch(b) ? 'branch end' : 'branch')];
   for (const s of b.steps.slice(from)) boxes.push(stepBox(s));
   const facts = [`masquerade: ${b.masqueraded ? 'yes' : 'no'}`, `rules evaluated: ${b.rulesEvaluated}`];
   if (b.endpoint) facts.push(`endpoint ${formatEndpoint(b.endpoint.ip, b.endpoint.port)}${b.endpoint.assumed ? ' (assumed)' : ''}`);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatTraceMarkdown, escapeMarkdown, codeSpan, formatPercent } from '../../../server/src/core/trace/formatMarkdown';
+import { formatTraceMarkdown, escapeMarkdown, codeSpan, formatPercent, describeBranchEnd, endsBranch } from '../../../server/src/core/trace/formatMarkdown';
 import { traceToSvg, escapeXml, wrapText } from '../../../client/webview/svg';
 import { checkGolden } from './golden';
 import { fixtureNames, loadTrace } from './fixtures';
@@ -65,4 +65,14 @@ test('escapers, data-driven', () => {
   assert.deepEqual(wrapText('abcdefghij', 4), ['abcd', 'efgh', 'ij']);
   const pct: [number, string][] = [[1 / 3, '33.3%'], [0.5, '50.0%'], [1, '100.0%'], [2 / 3, '66.7%'], [NaN, '?%']];
   for (const [p, s] of pct) assert.equal(formatPercent(p), s);
+});
+
+test('a branch the simulator gave up on ends like a drop, with its reason', () => {
+  const local = loadTrace('nginx-etp-local-drop');
+  const gaveUp = { ...local, branches: [{ ...local.branches[0], verdict: 'error' as const, reason: 'jump cycle KUBE-A -> KUBE-B -> KUBE-A' }] };
+  assert.equal(describeBranchEnd(gaveUp.branches[0]), 'error: jump cycle KUBE-A -> KUBE-B -> KUBE-A');
+  assert.equal(endsBranch(gaveUp.branches[0]), true);
+  assert.equal(endsBranch(loadTrace('nginx-loadbalancer-external').branches[0]), false);
+  assert.match(formatTraceMarkdown(gaveUp), /^- Why it ends here: jump cycle KUBE-A -\\> KUBE-B -\\> KUBE-A$/m);
+  assert.match(traceToSvg(gaveUp), /<text class="branch end"[^>]*>Path 1: 100\.0%, error: jump cycle/);
 });

@@ -49,9 +49,14 @@ export function describeScenario(s: TraceScenario): string {
   return parts.join('; ');
 }
 
+/** Whether a branch ends without reaching anything: a drop, a reject, or a branch the simulator gave up on. */
+export function endsBranch(b: TraceBranch): boolean {
+  return b.verdict === 'dropped' || b.verdict === 'rejected' || b.verdict === 'error';
+}
+
 /** The end of a branch in words (plain text). */
 export function describeBranchEnd(b: TraceBranch): string {
-  if (b.verdict === 'dropped' || b.verdict === 'rejected') return b.verdict + (b.reason ? `: ${b.reason}` : '');
+  if (endsBranch(b)) return b.verdict + (b.reason ? `: ${b.reason}` : '');
   if (b.endpoint) {
     const where = formatEndpoint(b.endpoint.ip, b.endpoint.port);
     const who = b.endpoint.pod ? `${b.endpoint.pod} (${where})` : where;
@@ -122,7 +127,7 @@ function branchSection(b: TraceBranch, index: number, count: number): string[] {
     `- Masquerade: ${b.masqueraded ? 'yes, the source is rewritten to the node\'s address on the way out' : 'no, the client address is kept'}`,
     `- Rules evaluated: ${b.rulesEvaluated}`,
   ];
-  if (b.reason && (b.verdict === 'dropped' || b.verdict === 'rejected')) facts.push(`- Why it ends here: ${escapeMarkdown(b.reason)}`);
+  if (b.reason && endsBranch(b)) facts.push(`- Why it ends here: ${escapeMarkdown(b.reason)}`);
   out.push(...facts, '');
   if (b.conntrack) out.push('Conntrack entry (`conntrack -L`):', '', codeBlock(b.conntrack), '');
   if (b.reply.length > 0) out.push('Reply path:', '', ...stepsTable(b.reply, 1), '');
