@@ -4,46 +4,16 @@
 import * as vscode from 'vscode';
 import * as assert from 'node:assert/strict';
 import { activateExtension, openDocument, positionOf, waitFor, workspaceUri } from './helpers';
+import { EXPECTED_DIAGNOSTICS, GOOD_FILES, type Severity } from '../expected';
 
-type Severity = 'error' | 'warning' | 'information' | 'hint';
 const SEVERITY: Record<vscode.DiagnosticSeverity, Severity> = {
   [vscode.DiagnosticSeverity.Error]: 'error',
   [vscode.DiagnosticSeverity.Warning]: 'warning',
   [vscode.DiagnosticSeverity.Information]: 'information',
   [vscode.DiagnosticSeverity.Hint]: 'hint',
 };
-
-/** What `kpp check examples` reports too: [code, severity, 1-based line] per file of examples/broken/. */
-const EXPECTED: Record<string, readonly (readonly [string, Severity, number])[]> = {
-  'broken/ingress-backend-port-not-found.yaml': [['ingress-backend-port-not-found', 'error', 48]],
-  'broken/ingress-backend-service-not-found.yaml': [['ingress-backend-service-not-found', 'warning', 52]],
-  'broken/networkpolicy-selector-matches-no-pods.yaml': [
-    ['networkpolicy-selector-matches-no-pods', 'warning', 32],
-    ['networkpolicy-selector-matches-no-pods', 'warning', 39],
-  ],
-  'broken/service-has-no-endpoints-source.yaml': [['service-has-no-endpoints-source', 'information', 6]],
-  'broken/service-port-invalid.yaml': [
-    ['service-port-invalid', 'error', 42],
-    ['service-port-invalid', 'error', 43],
-    ['service-port-invalid', 'error', 45],
-    ['service-port-invalid', 'error', 60],
-    ['service-port-invalid', 'error', 69],
-  ],
-  'broken/service-selector-matches-no-pods.yaml': [
-    ['service-selector-matches-no-pods', 'warning', 32],
-    ['service-selector-matches-no-pods', 'warning', 71],
-  ],
-  'broken/service-target-port-not-found.yaml': [
-    ['service-target-port-not-found', 'error', 37],
-    ['service-target-port-not-found', 'hint', 38],
-  ],
-  'broken/workload-selector-mismatch.yaml': [['workload-selector-mismatch', 'error', 9]],
-  'broken/yaml-syntax.yaml': [['yaml-syntax', 'error', 13]],
-};
-const GOOD = [
-  'nginx/deployment.yaml', 'nginx/service.yaml', 'ingress/aks-helloworld-one.yaml', 'ingress/aks-helloworld-two.yaml',
-  'ingress/hello-world-ingress.yaml', 'ingress/ingress-nginx-controller.yaml',
-];
+const EXPECTED = EXPECTED_DIAGNOSTICS;
+const GOOD = GOOD_FILES;
 
 function ours(uri: vscode.Uri): vscode.Diagnostic[] {
   return vscode.languages.getDiagnostics(uri).filter((d) => d.source === 'kube-packet-path');

@@ -1,0 +1,135 @@
+// What users see, in a real browser: code-server with the packaged .vsix installed (not the source
+// tree), driven by Playwright in Debian's Chromium, in a dark and a light theme. The Problems panel
+// lists the broken/ example's diagnostics; hovering the nginx Service shows what it selects; its
+// CodeLens opens a peek of the pods' workload. Screenshots go to test-results/e2e/ on every run
+// and, with KPP_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README shows those).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { ensurePackagedVsix, repoRoot } from './lib/vsix';
+import { createProfile, ensureCodeServer, installVsix, launchChromium, startCodeServer, type CodeServer, type Profile } from './lib/codeServer';
+import { countDiagnostics, EXPECTED_DIAGNOSTICS } from './expected';
+
+const THEMES = [
+  { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark' },
+  { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs' },
+] as const;
+
+const RESULTS_DIR = join(repoRoot, 'test-results', 'e2e');
+const SCREENSHOTS_DIR = join(repoRoot, 'docs', 'screenshots');
+const UPDATE_SCREENSHOTS = process.env.KPP_UPDATE_SCREENSHOTS === '1';
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.png`);
+  await page.screenshot({ path });
+  if (UPDATE_SCREENSHOTS) {
+    mkdirSync(SCREENSHOTS_DIR, { recursive: true });
+    copyFileSync(path, join(SCREENSHOTS_DIR, `${name}.png`));
+  }
+}
+
+async function openFile(page: Page, relativePath: string, expectText: string): Promise<void> {
+  await page.keyboard.press('Control+P');
+  const input = page.locator('.quick-input-widget input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(relativePath);
+  await page.locator('.quick-input-list .monaco-list-row', { hasText: relativePath.split('/').pop()! }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.editor-instance .view-line', { hasText: expectText }).first().waitFor({ timeout: 30_000 });
+}
+
+const SHOWN = Object.values(EXPECTED_DIAGNOSTICS).flat().filter((d) => d[1] !== 'hint'); // the Problems panel hides hints
+
+for (const theme of THEMES) {
+  test(`what users see in code-server (${theme.name} theme)`, { timeout: 5 * 60_000 }, async (t) => {
+    const vsix = ensurePackagedVsix();
+    const entry = ensureCodeServer();
+    let profile: Profile | undefined;
+    let server: CodeServer | undefined;
+    let browser: Browser | undefined;
+    try {
+      profile = createProfile({ 'workbench.colorTheme': theme.colorTheme, 'editor.hover.delay': 100 });
+      installVsix(entry, profile, [vsix]);
+      server = await startCodeServer(entry, profile);
+      browser = await launchChromium();
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      await page.goto(server.workspaceUrl);
+      await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
+
+      await t.test(`the ${theme.colorTheme} theme is applied`, async () => {
+        // The workbench paints with a default theme first, then applies the configured one.
+        await page.waitForFunction((cls) => document.querySelector('.monaco-workbench')?.classList.contains(cls), theme.workbenchClass, { timeout: 30_000 })
+          .catch(() => undefined);
+        const classes = (await page.locator('.monaco-workbench').getAttribute('class')) ?? '';
+        assert.ok(classes.split(/\s+/).includes(theme.workbenchClass), `workbench classes: ${classes}`);
+      });
+
+      await t.test('the status bar counts the broken/ example\'s problems', async () => {
+        const expected = `Errors: ${countDiagnostics('error')}, Warnings: ${countDiagnostics('warning')}, Infos: ${countDiagnostics('information')}`;
+        const item = page.locator('[id="status.problems"]');
+        await page.waitForFunction(
+          ([want]) => document.getElementById('status.problems')?.getAttribute('aria-label') === want, [expected], { timeout: 60_000 },
+        ).catch(async () => assert.equal(await item.getAttribute('aria-label'), expected));
+      });
+
+      await t.test('the Problems panel lists every broken/ file with its problems', async () => {
+        await page.keyboard.press('Control+Shift+M');
+        const panel = page.locator('.markers-panel');
+        await panel.waitFor({ state: 'visible' });
+        await page.locator('.markers-panel .monaco-list-row').first().waitFor();
+        await screenshot(page, `problems-${theme.name}`);
+        assert.equal((await page.locator('.pane-header, .composite.title, .panel').getByText(String(SHOWN.length), { exact: true }).count()) > 0, true,
+          `the Problems badge does not read ${SHOWN.length}`);
+        // Collapsed, the tree shows one row per file: "N problems in file F of folder broken".
+        await page.locator('.markers-panel-container, .panel').getByRole('button', { name: 'Collapse All' }).first().click()
+          .catch(() => page.locator('.action-label[aria-label="Collapse All"]').first().click());
+        const fileRows = page.locator('.markers-panel .monaco-list-row[aria-level="1"]');
+        await page.waitForFunction(() => document.querySelectorAll('.markers-panel .monaco-list-row[aria-level="1"]').length >= 1);
+        const labels = await fileRows.evaluateAll((rows) => rows.map((r) => r.getAttribute('aria-label') ?? ''));
+        const expectedRows = Object.entries(EXPECTED_DIAGNOSTICS)
+          .map(([file, ds]) => [file.split('/').pop()!, ds.filter((d) => d[1] !== 'hint').length] as const)
+          .map(([name, n]) => `${n} problems in file ${name} of folder broken`)
+          .sort();
+        assert.deepEqual([...labels].sort(), expectedRows);
+      });
+
+      await t.test('hovering the nginx Service selector shows the pods it selects', async () => {
+        await page.keyboard.press('Control+Shift+M'); // hide the panel again
+        await openFile(page, 'nginx/service.yaml', 'type: LoadBalancer');
+        const selectorLine = page.locator('.editor-instance .view-line', { hasText: 'app: nginx' }).first();
+        await selectorLine.locator('span', { hasText: /^nginx$/ }).last().hover();
+        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: '3 pods in 1 workload' });
+        await hover.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = await hover.innerText();
+        assert.match(text, /Service nginx/);
+        assert.match(text, /Deployment nginx — 3 replicas — nginx\/deployment\.yaml/);
+        await screenshot(page, `hover-${theme.name}`);
+        await page.keyboard.press('Escape');
+      });
+
+      await t.test('the nginx Service CodeLens opens a peek of its Deployment', async () => {
+        const lens = page.locator('.codelens-decoration a', { hasText: '3 pods in 1 workload' });
+        await lens.waitFor({ state: 'visible', timeout: 30_000 });
+        await lens.click();
+        const peek = page.locator('.peekview-widget');
+        await peek.waitFor({ state: 'visible', timeout: 30_000 });
+        await peek.locator('.peekview-title', { hasText: 'deployment.yaml' }).waitFor({ timeout: 10_000 })
+          .catch(async () => {
+            await screenshot(page, `codelens-peek-${theme.name}-failed`);
+            assert.fail(`the peek does not show deployment.yaml: ${await peek.innerText()}`);
+          });
+        // The peeked editor shows the Deployment's pod template.
+        await peek.locator('.view-line', { hasText: 'replicas: 3' }).first().waitFor({ timeout: 10_000 });
+        await screenshot(page, `codelens-peek-${theme.name}`);
+        await page.keyboard.press('Escape');
+      });
+    } finally {
+      await browser?.close().catch(() => undefined);
+      await server?.stop();
+      profile?.dispose();
+    }
+  });
+}
