@@ -45,7 +45,7 @@ export const defaultClusterSettings: ClusterSettings = {
 export interface KubeObject {
   readonly apiVersion?: string;
   readonly kind?: string;
-  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly [k: string]: unknown };
+  readonly metadata?: { readonly name?: string; readonly namespace?: string; readonly labels?: Record<string, string>; readonly annotations?: Record<string, string>; readonly [k: string]: unknown };
   readonly spec?: any;
   readonly status?: any;
   readonly [k: string]: unknown;

@@ -1,0 +1,563 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- Services are plain JSON of any shape; every read is guarded. */
+import type { Ruleset } from '../iptables/model';
+import type { ProxierConfig } from '../kubeproxy/types';
+import { buildNodeRules, type NodeRules } from '../cluster/nodeRules';
+import { synthesizeCluster, type Cluster, type KubeObject, type SynthesizedNode, type SynthesizedPod } from '../cluster/synthesizeCluster';
+import { tracePacket } from '../simulator/tracePacket';
+import type { Hop, Outcome, Packet, PacketOrigin, Protocol } from '../simulator/types';
+import type { Span } from '../text/span';
+import { matchIngress, type IngressMatch } from './matchIngress';
+import type { PathTrace, SourceRef, TraceBranch, TraceScenario, TraceStep } from './types';
+
+/**
+ * Turns a scenario ("an external client to the nginx LoadBalancer, arriving on node 0") into the
+ * packet path the trace panel and `kpp trace --service/--ingress` show. Every hop through
+ * iptables comes from the simulator (`tracePacket`) running on real rules: generated for the node
+ * from the manifests, or a dump loaded for that node. This module only adds what happens outside
+ * netfilter (client, load balancer, routing, the pod, the ingress controller) and the words.
+ */
+
+/** Where a manifest object (or one of its fields) is written, for "reveal". Supplied by the caller. */
+export type LocateObject = (kind: string, namespace: string, name: string, path?: readonly (string | number)[]) => SourceRef | undefined;
+
+export interface TraceEnvironment {
+  readonly cluster: Cluster;
+  /** Generated rules per node and overrides; callers may cache. Default: `buildNodeRules`. */
+  readonly nodeRules?: (cluster: Cluster, nodeName: string, overrides?: Partial<ProxierConfig>) => NodeRules;
+  /** A dump to use instead of generated rules, when the scenario asks for one. */
+  readonly dump?: { readonly uri: string; readonly ruleset: Ruleset; readonly lineSpans?: (line: number) => Span | undefined };
+  /** The uri of the generated-rules document for a node (its text is `NodeRules.nodeRestore`). */
+  readonly generatedRulesUri?: (nodeName: string) => string;
+  readonly locate?: LocateObject;
+  /** Span of a 0-based line in a node's generated restore text (for reveal). */
+  readonly generatedLineSpan?: (nodeName: string, line: number) => Span | undefined;
+}
+
+const DEFAULT_CLIENT = '203.0.113.10';
+const CLIENT_PORT = 51234;
+
+function nsOf(o: KubeObject): string {
+  return (o.metadata?.namespace as string) || 'default';
+}
+
+function portsOf(svc: KubeObject): any[] {
+  return Array.isArray(svc.spec?.ports) ? svc.spec.ports : [];
+}
+
+function proto(p: any): Protocol {
+  const v = typeof p?.protocol === 'string' ? p.protocol.toLowerCase() : 'tcp';
+  return v === 'udp' || v === 'sctp' ? v : 'tcp';
+}
+
+function endpointText(ip: string, port: number): string {
+  return (ip.includes(':') ? `[${ip}]` : ip) + ':' + port;
+}
+
+function targetOf(rule: string | undefined): string | undefined {
+  if (!rule) return undefined;
+  const m = /\s-[jg]\s+(\S+)/.exec(rule);
+  return m?.[1];
+}
+
+function commentOf(rule: string | undefined): string | undefined {
+  if (!rule) return undefined;
+  const m = /--comment\s+("((?:[^"\\]|\\.)*)"|(\S+))/.exec(rule);
+  return m ? (m[2] ?? m[3]) : undefined;
+}
+
+function probabilityOf(rule: string | undefined): number | undefined {
+  const m = rule ? /--probability\s+([0-9.]+)/.exec(rule) : null;
+  return m ? Number(m[1]) : undefined;
+}
+
+function rewrites(before: Packet, after: Packet): TraceStep['rewrites'] {
+  const r: ('src' | 'sport' | 'dst' | 'dport')[] = [];
+  if (before.src !== after.src) r.push('src');
+  if (before.sport !== after.sport) r.push('sport');
+  if (before.dst !== after.dst) r.push('dst');
+  if (before.dport !== after.dport) r.push('dport');
+  return r;
+}
+
+function markText(mark: number): string | undefined {
+  return mark ? '0x' + mark.toString(16) : undefined;
+}
+
+/** One or two sentences for a hop the simulator reports. */
+function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep['kind']; title: string; explanation: string } {
+  const target = targetOf(h.rule);
+  const comment = commentOf(h.rule);
+  const where = `${h.table} ${h.chain}`;
+  switch (h.action) {
+    case 'dnat':
+      return { kind: 'dnat', title: `DNAT in ${h.chain}`, explanation: `DNAT rewrites the destination from ${endpointText(before.dst, before.dport)} to the endpoint ${endpointText(h.packet.dst, h.packet.dport)}. conntrack records the translation, so every later packet of this connection, and every reply, is rewritten the same way without walking the rules again.` };
+    case 'masquerade':
+    case 'snat':
+      return { kind: 'masquerade', title: `${h.action === 'snat' ? 'SNAT' : 'MASQUERADE'} in ${h.chain}`, explanation: `The packet carries the 0x4000 masquerade mark, so ${h.action === 'snat' ? 'SNAT' : 'MASQUERADE'} replaces its source ${endpointText(before.src, before.sport)} with the node's address ${h.packet.src}. The pod will see the node, not the client; replies come back to this node, which undoes both translations.` };
+    case 'mark':
+      if (h.chain === 'KUBE-MARK-MASQ') return { kind: 'mark-masq', title: 'KUBE-MARK-MASQ', explanation: `The packet is marked with 0x4000 (${markText(h.mark) ?? '0'} now). Nothing changes yet: the mark asks KUBE-POSTROUTING to masquerade the packet when it leaves the node.` };
+      if (h.chain === 'KUBE-POSTROUTING') return { kind: 'rule', title: 'KUBE-POSTROUTING clears the mark', explanation: 'The masquerade mark is cleared (XOR 0x4000) so it does not leak to other rules; the next rule masquerades the packet.' };
+      return { kind: 'rule', title: `MARK in ${h.chain}`, explanation: `The packet mark becomes ${markText(h.mark) ?? '0'}.` };
+    case 'accept':
+      return { kind: 'accept', title: `ACCEPT in ${where}`, explanation: comment ? `Accepted by the rule "${comment}".` : `Accepted in ${where}.` };
+    case 'drop':
+      return { kind: 'drop', title: `DROP in ${where}`, explanation: comment ? `Dropped: ${comment}. The client sees no answer and times out.` : `Dropped in ${where}; the client sees no answer and times out.` };
+    case 'reject':
+      return { kind: 'reject', title: `REJECT in ${where}`, explanation: comment ? `Rejected: ${comment}. The client gets an ICMP error at once (connection refused).` : `Rejected in ${where}; the client gets an ICMP error at once.` };
+    case 'policy':
+      return { kind: 'rule', title: `${where} policy`, explanation: `No rule in ${h.chain} decided, so the chain's policy applies.` };
+    case 'return':
+      return { kind: 'rule', title: `RETURN from ${h.chain}`, explanation: `The packet returns to the chain that jumped to ${h.chain}.` };
+    default:
+      break;
+  }
+  // Jumps and gotos.
+  const t = target ?? '';
+  const p = probabilityOf(h.rule);
+  if (t.startsWith('KUBE-SEP-')) {
+    const share = p !== undefined ? `With probability ${p} of the packets that reach this rule it` : 'The last rule takes every packet that reached it and';
+    const endpoint = comment?.split(' -> ')[1];
+    const overall = `${(Math.round(h.probability * 1000) / 10).toFixed(1)}%`;
+    return { kind: 'chain', title: t, explanation: `${h.chain} picks an endpoint. ${share} jumps to ${t}${endpoint ? `, the endpoint ${endpoint}` : ''}: ${overall} of new connections to ${svcLabel} end up here.` };
+  }
+  if (t.startsWith('KUBE-SVC-') || t.startsWith('KUBE-SVL-')) {
+    const local = t.startsWith('KUBE-SVL-');
+    return { kind: 'chain', title: t, explanation: local ? `${t} holds only the endpoints on this node (traffic policy Local): no extra hop, the client address is kept.` : `${t} is the Service's load-balancing chain: one rule per endpoint, each taking its share of new connections.` };
+  }
+  if (t.startsWith('KUBE-EXT-')) return { kind: 'chain', title: t, explanation: `The destination ${endpointText(before.dst, before.dport)} is an external address of ${svcLabel} (${comment ?? 'external'}); ${t} decides about masquerading before load balancing.` };
+  if (t.startsWith('KUBE-FW-')) return { kind: 'chain', title: t, explanation: `${t} checks loadBalancerSourceRanges: only the allowed client ranges go on.` };
+  if (t === 'KUBE-MARK-MASQ') return { kind: 'mark-masq', title: 'KUBE-MARK-MASQ', explanation: `${comment ? `Marked for masquerade (${comment}): ` : ''}KUBE-MARK-MASQ sets the 0x4000 bit of the packet mark. Nothing changes yet; KUBE-POSTROUTING will masquerade the packet as it leaves the node.` };
+  if (t === 'KUBE-SERVICES' || t === 'KUBE-NODEPORTS') return { kind: 'chain', title: t, explanation: t === 'KUBE-SERVICES' ? `${where} hands every packet to KUBE-SERVICES, which compares its destination with every Service address: a linear scan, one rule after another.` : `The destination is one of the node's own addresses, so KUBE-NODEPORTS looks for a NodePort ${before.dport}.` };
+  return { kind: 'chain', title: t || where, explanation: comment ? `${where}: ${comment}.` : `${where} jumps to ${t}.` };
+}
+
+interface Resolved {
+  readonly svc: KubeObject;
+  readonly port: any;
+  readonly portLabel: string;
+}
+
+function resolveService(cluster: Cluster, ns: string, name: string, port: string | undefined): Resolved | string {
+  const svc = cluster.services.find((s) => nsOf(s) === ns && s.metadata?.name === name);
+  if (!svc) return `No Service ${ns}/${name} in the workspace.`;
+  const ports = portsOf(svc);
+  if (ports.length === 0) return `Service ${ns}/${name} has no ports.`;
+  const p = port === undefined ? ports[0] : ports.find((x) => x?.name === port || String(x?.port) === port);
+  if (!p) return `Service ${ns}/${name} has no port ${port}.`;
+  return { svc, port: p, portLabel: typeof p.name === 'string' && p.name !== '' ? p.name : String(p.port) };
+}
+
+function nodeByName(cluster: Cluster, name: string | undefined): SynthesizedNode {
+  return cluster.nodes.find((n) => n.name === name) ?? cluster.nodes[0];
+}
+
+function podByIp(cluster: Cluster, ip: string): SynthesizedPod | undefined {
+  return cluster.pods.find((p) => p.ip === ip);
+}
+
+function backingPods(cluster: Cluster, svc: KubeObject): SynthesizedPod[] {
+  const sel = svc.spec?.selector;
+  if (!sel || typeof sel !== 'object' || Object.keys(sel).length === 0) return [];
+  return cluster.pods.filter((p) => p.namespace === nsOf(svc) && Object.entries(sel).every(([k, v]) => p.labels[k] === String(v)));
+}
+
+function assumedClientPod(node: SynthesizedNode): string {
+  // .250 of the node's pod CIDR: a client pod that is not in the manifests.
+  const base = node.podCIDR.split('/')[0].split('.');
+  return `${base[0]}.${base[1]}.${base[2]}.250`;
+}
+
+interface Start {
+  readonly packet: Packet;
+  readonly from: PacketOrigin;
+  readonly node: SynthesizedNode;
+  readonly prefix: TraceStep[];
+  readonly assumptions: string[];
+  readonly clientLabel: string;
+}
+
+/** Where the packet starts and which node's rules see it first. */
+function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): Start | string {
+  const { cluster } = env;
+  const svcKey = `${nsOf(r.svc)}/${r.svc.metadata?.name}`;
+  const chosen = nodeByName(cluster, scenario.node);
+  const assumptions: string[] = [];
+  const p = proto(r.port);
+  let dst: string | undefined;
+  let dport: number = r.port.port;
+  const lbIPs: string[] = (Array.isArray(r.svc.status?.loadBalancer?.ingress) ? r.svc.status.loadBalancer.ingress : []).map((i: any) => i?.ip).filter((x: unknown) => typeof x === 'string');
+  switch (scenario.via) {
+    case 'loadbalancer':
+      dst = lbIPs[0];
+      if (!dst) return `Service ${svcKey} has no LoadBalancer IP (type ${r.svc.spec?.type ?? 'ClusterIP'}).`;
+      break;
+    case 'nodeport':
+      if (!Number.isInteger(r.port.nodePort)) return `Service ${svcKey} port ${r.portLabel} has no NodePort (type ${r.svc.spec?.type ?? 'ClusterIP'}).`;
+      dport = r.port.nodePort;
+      break;
+    case 'externalip':
+      dst = Array.isArray(r.svc.spec?.externalIPs) ? r.svc.spec.externalIPs[0] : undefined;
+      if (!dst) return `Service ${svcKey} has no externalIPs.`;
+      break;
+    case 'clusterip':
+      dst = r.svc.spec?.clusterIP;
+      if (!dst || dst === 'None') return `Service ${svcKey} has no ClusterIP (headless or ExternalName): DNS returns the pod addresses directly and kube-proxy writes no rules.`;
+      break;
+  }
+
+  let src: string;
+  let from: PacketOrigin;
+  let node = chosen;
+  let clientLabel: string;
+  const prefix: TraceStep[] = [];
+  switch (scenario.source) {
+    case 'external':
+      src = scenario.sourceAddress || DEFAULT_CLIENT;
+      from = 'outside';
+      clientLabel = `external client ${src}`;
+      if (!scenario.sourceAddress) assumptions.push(`External client ${src} (assumed: TEST-NET-3 documentation address)`);
+      break;
+    case 'node':
+      src = chosen.internalIP;
+      from = 'node';
+      clientLabel = `node ${chosen.name}`;
+      break;
+    case 'pod-same-node':
+    case 'pod-other-node': {
+      const clientNode = scenario.source === 'pod-same-node' ? chosen : cluster.nodes.find((n) => n.name !== chosen.name) ?? chosen;
+      const real = cluster.pods.find((pod) => pod.nodeName === clientNode.name && !backingPods(cluster, r.svc).includes(pod));
+      src = real?.ip ?? assumedClientPod(clientNode);
+      clientLabel = real ? `pod ${real.namespace}/${real.name} on ${clientNode.name}` : `a client pod on ${clientNode.name}`;
+      if (!real) assumptions.push(`Client pod ${src} on ${clientNode.name} (assumed: no other pod runs there)`);
+      from = 'pod';
+      // A pod's packets to a ClusterIP are translated on the pod's own node; to a node or LB address they travel to the chosen node first.
+      if (scenario.via === 'clusterip') node = clientNode;
+      else if (clientNode.name !== chosen.name) from = 'outside';
+      break;
+    }
+    case 'pod-self': {
+      const own = backingPods(cluster, r.svc);
+      const pod = own.find((x) => x.nodeName === chosen.name) ?? own[0];
+      if (!pod) return `Service ${svcKey} selects no pods, so no pod can call it from inside.`;
+      src = pod.ip;
+      from = 'pod';
+      clientLabel = `pod ${pod.namespace}/${pod.name} (one of the Service's own endpoints)`;
+      node = nodeByName(cluster, pod.nodeName);
+      break;
+    }
+  }
+  if (scenario.via === 'nodeport') dst = node.internalIP;
+  const packet: Packet = { src, sport: CLIENT_PORT, dst: dst!, dport, proto: p };
+  assumptions.push(`Client source port ${CLIENT_PORT} (assumed)`);
+
+  prefix.push({ kind: 'client', title: clientLabel, packet, rewrites: [], explanation: `${clientLabel[0].toUpperCase() + clientLabel.slice(1)} opens a ${p.toUpperCase()} connection to ${endpointText(packet.dst, packet.dport)} (${scenario.via === 'loadbalancer' ? 'the LoadBalancer IP' : scenario.via === 'nodeport' ? `NodePort ${dport} on ${node.name}` : scenario.via === 'clusterip' ? 'the ClusterIP' : 'an external IP'} of ${svcKey}).`, source: env.locate?.('Service', nsOf(r.svc), String(r.svc.metadata?.name), ['spec', 'ports']) });
+  if (scenario.via === 'loadbalancer') {
+    const local = r.svc.spec?.externalTrafficPolicy === 'Local';
+    prefix.push({
+      kind: 'loadbalancer',
+      title: `load balancer ${packet.dst}`,
+      packet,
+      rewrites: [],
+      explanation: local
+        ? `The cloud load balancer sends the packet, destination unchanged, to a node whose health check on port ${r.svc.spec?.healthCheckNodePort ?? '(healthCheckNodePort)'} passes: with externalTrafficPolicy Local only nodes running an endpoint pass it. Here: ${node.name}.`
+        : `The cloud load balancer sends the packet to any healthy node, here ${node.name}, keeping the destination ${packet.dst} (floating IP), so the node's rules see the LoadBalancer IP.`,
+      source: env.locate?.('Service', nsOf(r.svc), String(r.svc.metadata?.name), ['spec', 'type']),
+    });
+  }
+  if (from !== 'node') {
+    prefix.push({ kind: 'node', title: `node ${node.name} (${node.internalIP})`, packet, rewrites: [], explanation: `The packet arrives on ${node.name}${from === 'pod' ? ' from a pod interface' : ' from the network'} and enters netfilter at nat PREROUTING.` });
+  } else {
+    prefix.push({ kind: 'node', title: `node ${node.name} (${node.internalIP})`, packet, rewrites: [], explanation: `A process on ${node.name} sends the packet; it enters netfilter at nat OUTPUT.` });
+  }
+  return { packet, from, node, prefix, assumptions, clientLabel };
+}
+
+function conntrackLine(original: Packet, final: Packet): string {
+  const name = original.proto;
+  const num = name === 'tcp' ? 6 : name === 'udp' ? 17 : 132;
+  const state = name === 'tcp' ? ' ESTABLISHED' : '';
+  const timeout = name === 'tcp' ? 431999 : name === 'udp' ? 119 : 431999;
+  return `${name.padEnd(8)} ${num} ${timeout}${state} src=${original.src} dst=${original.dst} sport=${original.sport} dport=${original.dport} src=${final.dst} dst=${final.src} sport=${final.dport} dport=${final.sport} [ASSURED] mark=0 use=1`;
+}
+
+function stepsFromOutcome(env: TraceEnvironment, o: Outcome, start: Start, svcLabel: string, rulesUri: string | undefined, lineSpan: ((line: number) => Span | undefined) | undefined): TraceStep[] {
+  const steps: TraceStep[] = [];
+  let before = start.packet;
+  let routed = false;
+  for (const h of o.hops) {
+    // The routing decision sits between nat PREROUTING/OUTPUT and the filter chains.
+    if (!routed && h.table === 'filter') {
+      routed = true;
+      const local = h.chain === 'INPUT' || (h.chain !== 'FORWARD' && h.chain !== 'OUTPUT');
+      steps.push({ kind: 'routing', title: 'routing decision', packet: before, rewrites: [], explanation: local ? `${before.dst} is one of the node's own addresses: the packet is delivered locally (filter INPUT).` : `${before.dst} is not an address of this node: the packet is forwarded (filter ${h.chain}) towards ${podByIp(env.cluster, before.dst) ? 'the pod' : 'its destination'}.`, probability: h.probability });
+    }
+    // A jump to KUBE-MARK-MASQ and the MARK inside it are one step for people.
+    if (h.action === 'mark' && h.chain === 'KUBE-MARK-MASQ' && steps.length > 0 && steps[steps.length - 1].kind === 'mark-masq') {
+      const prev = steps[steps.length - 1];
+      steps[steps.length - 1] = { ...prev, ...(markText(h.mark) ? { mark: markText(h.mark)! } : {}) };
+      before = h.packet;
+      continue;
+    }
+    const e = explainHop(h, before, svcLabel);
+    // Plain jumps from built-in chains into kube-proxy's top chains are kept; so is every decision.
+    const span = h.line !== undefined ? lineSpan?.(h.line) : undefined;
+    steps.push({
+      kind: e.kind,
+      title: e.title,
+      table: h.table,
+      chain: h.chain,
+      ...(h.rule !== undefined ? { rule: h.rule } : {}),
+      packet: h.packet,
+      rewrites: rewrites(before, h.packet),
+      ...(markText(h.mark) ? { mark: markText(h.mark)! } : {}),
+      probability: h.probability,
+      explanation: e.explanation,
+      ...(rulesUri && span ? { source: { uri: rulesUri, span } } : {}),
+    });
+    before = h.packet;
+  }
+  return steps;
+}
+
+function finishBranch(env: TraceEnvironment, o: Outcome, start: Start, steps: TraceStep[], extraUnevaluated: string[] = []): TraceBranch {
+  const pod = podByIp(env.cluster, o.packet.dst);
+  const unevaluated = [...o.unevaluated.map((u) => `${u.table} ${u.chain} line ${u.line + 1}: ${u.rule} (${u.reason})`), ...extraUnevaluated];
+  const base = { probability: o.probability, verdict: o.verdict, masqueraded: o.masqueraded, rulesEvaluated: o.rulesEvaluated, unevaluated };
+  if (o.verdict === 'dropped' || o.verdict === 'rejected') {
+    const last = [...steps].reverse().find((s) => s.kind === 'drop' || s.kind === 'reject');
+    return { ...base, steps, reply: [], reason: o.reason ?? last?.explanation ?? o.verdict };
+  }
+  const all = [...steps];
+  if (pod) {
+    all.push({ kind: 'pod', title: `pod ${pod.namespace}/${pod.name}`, packet: o.packet, rewrites: [], probability: o.probability, explanation: `The pod ${pod.name} on ${pod.nodeName} receives the packet from ${endpointText(o.packet.src, o.packet.sport)}${o.packet.src !== start.packet.src ? ' — the node\'s address, not the client\'s, because the packet was masqueraded' : ' — the client\'s own address'}.`, source: env.locate?.(pod.owner.split('/')[0], pod.namespace, pod.owner.split('/')[1], ['spec', 'template']) });
+  }
+  const reply: TraceStep[] = [];
+  if (o.packet.dst !== start.packet.dst || o.packet.src !== start.packet.src) {
+    const r1: Packet = { src: o.packet.dst, sport: o.packet.dport, dst: o.packet.src, dport: o.packet.sport, proto: o.packet.proto };
+    const r2: Packet = { src: start.packet.dst, sport: start.packet.dport, dst: start.packet.src, dport: start.packet.sport, proto: o.packet.proto };
+    reply.push({ kind: 'pod', title: pod ? `pod ${pod.name} replies` : 'the endpoint replies', packet: r1, rewrites: [], explanation: `The reply goes to ${endpointText(r1.dst, r1.dport)}${o.masqueraded ? ', the node that masqueraded the request' : ''}.` });
+    reply.push({ kind: 'node', title: `conntrack on ${start.node.name}`, packet: r2, rewrites: rewrites(r1, r2), explanation: `conntrack on ${start.node.name} finds the entry and reverses the NAT without consulting iptables: the source becomes ${endpointText(r2.src, r2.sport)} again and the destination the client ${endpointText(r2.dst, r2.dport)}.` });
+    reply.push({ kind: 'client', title: start.clientLabel, packet: r2, rewrites: [], explanation: 'The client sees the reply come from the address it connected to, so the connection works.' });
+  }
+  return {
+    ...base,
+    ...(pod || o.verdict === 'forwarded' || o.verdict === 'delivered' ? { endpoint: { ip: o.packet.dst, port: o.packet.dport, ...(pod ? { pod: pod.name, node: pod.nodeName, assumed: pod.assumed } : {}) } } : {}),
+    steps: all,
+    reply,
+    conntrack: conntrackLine(start.packet, o.packet),
+  };
+}
+
+function rulesFor(env: TraceEnvironment, scenario: TraceScenario, cluster: Cluster, node: SynthesizedNode): { ruleset: Ruleset; uri?: string; lineSpan?: (line: number) => Span | undefined; nodeRules?: NodeRules } {
+  if (scenario.rules !== 'generated' && env.dump && env.dump.uri === scenario.rules.dumpUri) {
+    return { ruleset: env.dump.ruleset, uri: env.dump.uri, lineSpan: env.dump.lineSpans };
+  }
+  const nr = (env.nodeRules ?? ((c, n) => buildNodeRules(c, { nodeName: n })))(cluster, node.name);
+  return { ruleset: nr.ruleset, uri: env.generatedRulesUri?.(node.name), lineSpan: (line) => env.generatedLineSpan?.(node.name, line), nodeRules: nr };
+}
+
+/**
+ * The cluster with the what-if traffic policies applied to the target Service: the workspace's
+ * objects with that Service changed, synthesized again (allocations are stable, so every other
+ * value stays where it was; a health-check NodePort a Local policy needs is allocated and labelled).
+ */
+function withWhatIf(cluster: Cluster, objects: readonly KubeObject[], scenario: TraceScenario, svc: KubeObject): Cluster {
+  if (!scenario.externalTrafficPolicy && !scenario.internalTrafficPolicy) return cluster;
+  const key = `${nsOf(svc)}/${svc.metadata?.name}`;
+  const changed = objects.map((o) => {
+    if (o.kind !== 'Service' || `${nsOf(o)}/${o.metadata?.name}` !== key) return o;
+    const spec = { ...(o.spec ?? {}) };
+    if (scenario.externalTrafficPolicy) spec.externalTrafficPolicy = scenario.externalTrafficPolicy;
+    if (scenario.internalTrafficPolicy) spec.internalTrafficPolicy = scenario.internalTrafficPolicy;
+    return { ...o, spec };
+  });
+  return synthesizeCluster(changed, cluster.settings);
+}
+
+function serviceTrace(env: TraceEnvironment, objects: readonly KubeObject[], scenario: TraceScenario): { trace: PathTrace; start?: Start } {
+  const t = scenario.target;
+  const empty = (error: string): { trace: PathTrace } => ({ trace: { title: `${t.namespace}/${t.name}`, scenario, assumptions: [], branches: [], errors: [error] } });
+  const first = resolveService(env.cluster, t.namespace, t.name, t.port);
+  if (typeof first === 'string') return empty(first);
+  const cluster = withWhatIf(env.cluster, objects, scenario, first.svc);
+  const r = resolveService(cluster, t.namespace, t.name, t.port) as Resolved;
+  const start = startOf({ ...env, cluster }, scenario, r);
+  if (typeof start === 'string') return empty(start);
+  const rules = rulesFor(env, scenario, cluster, start.node);
+  const localAddresses = [start.node.internalIP, '127.0.0.1'];
+  const result = tracePacket(rules.ruleset, { packet: start.packet, from: start.from, localAddresses, returningClient: scenario.returningClient ?? false });
+  const svcLabel = `${t.namespace}/${t.name}:${r.portLabel}`;
+  const branches = result.outcomes.map((o) => finishBranch({ ...env, cluster }, o, start, [...start.prefix, ...stepsFromOutcome({ ...env, cluster }, o, start, svcLabel, rules.uri, rules.lineSpan)]));
+  const assumptions = [...start.assumptions];
+  const key = `${t.namespace}/${t.name}`;
+  for (const a of cluster.assumptions) {
+    const onPath = a.owner === key || (a.what === 'node' && a.owner === start.node.name) || (a.what === 'podIP' && branches.some((b) => b.endpoint?.ip === a.value));
+    if (onPath) assumptions.push(a.text);
+  }
+  if (scenario.externalTrafficPolicy) assumptions.push(`externalTrafficPolicy ${scenario.externalTrafficPolicy} (what-if; the manifest says ${first.svc.spec?.externalTrafficPolicy ?? 'Cluster'})`);
+  if (scenario.internalTrafficPolicy) assumptions.push(`internalTrafficPolicy ${scenario.internalTrafficPolicy} (what-if; the manifest says ${first.svc.spec?.internalTrafficPolicy ?? 'Cluster'})`);
+  const errors = rules.nodeRules?.configErrors ? [...rules.nodeRules.configErrors] : [];
+  return {
+    trace: { title: `${svcLabel} from ${start.clientLabel} via ${scenario.via}`, scenario, assumptions, branches, errors },
+    start,
+  };
+}
+
+/** Finds the ingress-nginx controller's Service for a class: the IngressClass, then the workloads and Service labelled as ingress-nginx. */
+export function findIngressController(cluster: Cluster, objects: readonly KubeObject[], className: string | undefined, override?: string): { service?: KubeObject; why: string } {
+  if (override) {
+    const [ns, name] = override.includes('/') ? override.split('/') : ['ingress-nginx', override];
+    const s = cluster.services.find((x) => nsOf(x) === ns && x.metadata?.name === name);
+    return s ? { service: s, why: `the setting names ${override}` } : { why: `the setting names ${override}, which is not in the workspace` };
+  }
+  const classes = objects.filter((o) => o.kind === 'IngressClass');
+  const cls = classes.find((c) => c.metadata?.name === className) ?? classes.find((c) => c.metadata?.annotations?.['ingressclass.kubernetes.io/is-default-class'] === 'true');
+  const isNginx = !cls || cls.spec?.controller === 'k8s.io/ingress-nginx';
+  if (!isNginx) return { why: `IngressClass ${cls?.metadata?.name} is served by ${cls?.spec?.controller}, not ingress-nginx` };
+  const candidates = cluster.services.filter((s) => {
+    const l = (s.metadata?.labels ?? {}) as Record<string, string>;
+    const sel = (s.spec?.selector ?? {}) as Record<string, string>;
+    const named = l['app.kubernetes.io/name'] === 'ingress-nginx' || sel['app.kubernetes.io/name'] === 'ingress-nginx';
+    const component = l['app.kubernetes.io/component'] ?? sel['app.kubernetes.io/component'] ?? 'controller';
+    return named && component === 'controller';
+  });
+  const svc = candidates.find((s) => s.spec?.type === 'LoadBalancer') ?? candidates[0];
+  return svc ? { service: svc, why: `IngressClass ${cls?.metadata?.name ?? '(none)'} uses k8s.io/ingress-nginx; the Service ${nsOf(svc)}/${svc.metadata?.name} is labelled app.kubernetes.io/name: ingress-nginx, component controller` } : { why: 'no Service labelled app.kubernetes.io/name: ingress-nginx (component controller) in the workspace' };
+}
+
+function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], scenario: TraceScenario, controllerOverride?: string): PathTrace {
+  const t = scenario.target;
+  const ing = objects.find((o) => o.kind === 'Ingress' && nsOf(o) === t.namespace && o.metadata?.name === t.name);
+  const fail = (error: string): PathTrace => ({ title: `Ingress ${t.namespace}/${t.name}`, scenario, assumptions: [], branches: [], errors: [error] });
+  if (!ing) return fail(`No Ingress ${t.namespace}/${t.name} in the workspace.`);
+  const className: string | undefined = ing.spec?.ingressClassName ?? ing.metadata?.annotations?.['kubernetes.io/ingress.class'];
+  const controller = findIngressController(env.cluster, objects, className, controllerOverride);
+  if (!controller.service) return fail(`No ingress-nginx controller found: ${controller.why}.`);
+  const firstRuleHost = Array.isArray(ing.spec?.rules) ? ing.spec.rules.find((x: any) => typeof x?.host === 'string')?.host : undefined;
+  const host = scenario.host ?? firstRuleHost ?? '';
+  const path = scenario.path ?? '/';
+  const match: IngressMatch = matchIngress(objects.filter((o) => o.kind === 'Ingress'), className, host, path);
+
+  const ctrlSvc = controller.service;
+  const httpPort = portsOf(ctrlSvc).find((p) => p?.name === 'http' || p?.port === 80) ?? portsOf(ctrlSvc)[0];
+  const sub = serviceTrace(env, objects, { ...scenario, target: { kind: 'Service', namespace: nsOf(ctrlSvc), name: String(ctrlSvc.metadata?.name), port: httpPort?.name ?? String(httpPort?.port ?? '') }, via: scenario.via === 'clusterip' ? 'clusterip' : scenario.via });
+  const assumptions = [...sub.trace.assumptions, `Request Host "${host}" path "${path}"${scenario.host === undefined || scenario.path === undefined ? ' (assumed)' : ''}`];
+  const errors = [...sub.trace.errors];
+  const backend = match.winner?.backend ?? match.defaultBackend?.backend;
+  const decisionStep = (packet: Packet): TraceStep => ({
+    kind: 'ingress-rule',
+    title: backend ? `Ingress rule → ${backend.service}:${backend.port ?? ''}` : 'no Ingress rule (404)',
+    packet,
+    rewrites: [],
+    explanation: match.explanation,
+    ...(match.winner ? { source: env.locate?.('Ingress', match.winner.ingress.split('/')[0], match.winner.ingress.split('/')[1], ['spec', 'rules', match.winner.ruleIndex, 'http', 'paths', match.winner.pathIndex]) } : {}),
+  });
+  const winningIngress = match.winner?.object ?? ing;
+  const serviceUpstream = backend !== undefined && (winningIngress.metadata?.annotations as Record<string, string> | undefined)?.['nginx.ingress.kubernetes.io/service-upstream'] === 'true';
+  const decision = {
+    host,
+    path,
+    candidates: match.candidates.map((c) => ({ ingress: c.ingress, host: c.host, path: c.path, pathType: c.pathType, backend: c.backend ? `${c.backend.service}:${c.backend.port ?? ''}` : '(resource backend)', matched: c.matched, winner: c.winner, why: c.why })),
+    serviceUpstream,
+  };
+
+  const branches: TraceBranch[] = [];
+  for (const b of sub.trace.branches) {
+    if (b.verdict === 'dropped' || b.verdict === 'rejected' || !b.endpoint) {
+      branches.push(b);
+      continue;
+    }
+    const ctrlPod = podByIp(env.cluster, b.endpoint.ip);
+    const ctrlNode = nodeByName(env.cluster, ctrlPod?.nodeName ?? b.endpoint.node);
+    const arrive = b.steps[b.steps.length - 1]?.packet ?? sub.start!.packet;
+    const ctrlStep: TraceStep = { kind: 'ingress-controller', title: `ingress-nginx controller ${ctrlPod ? ctrlPod.name : b.endpoint.ip}`, packet: arrive, rewrites: [], explanation: `NGINX in the controller pod terminates the client's TCP connection and reads the HTTP request (Host "${host}", path "${path}"). The client address travels on only in the X-Forwarded-For header.`, probability: b.probability };
+    if (!backend) {
+      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'delivered', reason: 'The controller answers 404 from its default backend.' });
+      continue;
+    }
+    const backendSvc = env.cluster.services.find((s) => nsOf(s) === backend.namespace && s.metadata?.name === backend.service);
+    if (!backendSvc) {
+      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} does not exist: ingress-nginx answers 503.` });
+      continue;
+    }
+    const svcPort = portsOf(backendSvc).find((p) => p?.port === backend.port || p?.name === backend.port) ?? portsOf(backendSvc)[0];
+    if (serviceUpstream) {
+      // The controller connects to the ClusterIP: a kube-proxy sub-trace from the controller pod's node.
+      const up = serviceTrace(env, objects, { ...scenario, target: { kind: 'Service', namespace: backend.namespace, name: backend.service, port: svcPort?.name || String(svcPort?.port ?? '') }, source: 'pod-same-node', node: ctrlNode.name, via: 'clusterip', sourceAddress: undefined });
+      for (const u of up.trace.branches) {
+        const steps = u.steps.filter((s) => s.kind !== 'client' && s.kind !== 'node').map((s) => (s.packet.src === up.start?.packet.src && ctrlPod ? { ...s, packet: { ...s.packet, src: ctrlPod.ip } } : s));
+        branches.push({ ...u, probability: b.probability * u.probability, steps: [...b.steps, ctrlStep, decisionStep(arrive), ...steps], rulesEvaluated: b.rulesEvaluated + u.rulesEvaluated });
+      }
+      continue;
+    }
+    // Straight to the backend pods' endpoints (ingress-nginx load-balances over the EndpointSlice itself).
+    const pods = backingPods(env.cluster, backendSvc);
+    if (pods.length === 0) {
+      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} has no endpoints: ingress-nginx answers 503.` });
+      continue;
+    }
+    for (const pod of pods) {
+      const tp = svcPort?.targetPort ?? svcPort?.port;
+      const port = typeof tp === 'number' ? tp : pod.ports.find((x) => x.name === tp)?.containerPort ?? Number(tp);
+      const src = ctrlPod?.ip ?? b.endpoint.ip;
+      const packet: Packet = { src, sport: 40000 + (pods.indexOf(pod) % 1000), dst: pod.ip, dport: port, proto: 'tcp' };
+      const upstream: TraceStep = { kind: 'upstream', title: `upstream ${endpointText(pod.ip, port)}`, packet, rewrites: ['src', 'sport', 'dst', 'dport'], explanation: `ingress-nginx opens a new connection straight to the endpoint ${endpointText(pod.ip, port)} of ${backend.service}, taken from its EndpointSlice: no ClusterIP, so kube-proxy's rules do not apply. The source is the controller pod's IP ${src}.`, probability: b.probability / pods.length };
+      const samePodNode = pod.nodeName === ctrlNode.name;
+      const route: TraceStep = { kind: 'routing', title: samePodNode ? 'same node' : `to ${pod.nodeName}`, packet, rewrites: [], explanation: samePodNode ? 'The backend pod runs on the same node: the packet crosses the node\'s bridge.' : `The backend pod runs on ${pod.nodeName}: the packet is routed there through the pod CIDR route, source unchanged.`, probability: b.probability / pods.length };
+      const podStep: TraceStep = { kind: 'pod', title: `pod ${pod.namespace}/${pod.name}`, packet, rewrites: [], explanation: `The backend pod ${pod.name} sees the connection coming from the controller pod ${src}, not from the client; the client address is only in X-Forwarded-For.`, probability: b.probability / pods.length, source: env.locate?.(pod.owner.split('/')[0], pod.namespace, pod.owner.split('/')[1], ['spec', 'template']) };
+      branches.push({
+        probability: b.probability / pods.length,
+        verdict: 'forwarded',
+        endpoint: { ip: pod.ip, port, pod: pod.name, node: pod.nodeName, assumed: pod.assumed },
+        steps: [...b.steps, ctrlStep, decisionStep(arrive), upstream, route, podStep],
+        reply: [
+          { kind: 'pod', title: `pod ${pod.name} replies`, packet: { src: pod.ip, sport: port, dst: src, dport: packet.sport, proto: 'tcp' }, rewrites: [], explanation: 'The backend replies to the controller pod.' },
+          ...b.reply,
+        ],
+        conntrack: b.conntrack,
+        masqueraded: b.masqueraded,
+        rulesEvaluated: b.rulesEvaluated,
+        unevaluated: b.unevaluated,
+      });
+    }
+  }
+  return { title: `Ingress ${t.namespace}/${t.name} ${host}${path}`, scenario, assumptions, branches, ingress: decision, errors };
+}
+
+/**
+ * The packet path for a scenario: a Service (one simulator run on the receiving node's rules) or
+ * an Ingress (the controller Service's path, then the Ingress rule and the upstream). `objects`
+ * are the workspace's objects (for Ingresses and IngressClasses). Pure; never throws on content.
+ */
+export function buildTrace(env: TraceEnvironment, objects: readonly KubeObject[], scenario: TraceScenario, options: { readonly ingressController?: string } = {}): PathTrace {
+  try {
+    if (scenario.target.kind === 'Ingress') return ingressTrace(env, objects, scenario, options.ingressController);
+    return serviceTrace(env, objects, scenario).trace;
+  } catch (e) {
+    return { title: `${scenario.target.namespace}/${scenario.target.name}`, scenario, assumptions: [], branches: [], errors: [`Internal error while tracing: ${e instanceof Error ? e.message : String(e)}`] };
+  }
+}
+
+/**
+ * The scenario a user most likely means: for a Service, from outside through its most external
+ * entry (from a pod on another node for a ClusterIP Service); for an Ingress, an external client
+ * through the controller's LoadBalancer. With externalTrafficPolicy Local the load balancer only
+ * sends to nodes that pass its health check, so the receiving node is one with a local endpoint.
+ */
+export function defaultScenario(cluster: Cluster, objects: readonly KubeObject[], kind: 'Service' | 'Ingress', namespace: string, name: string, port?: string): TraceScenario {
+  let svc = cluster.services.find((s) => nsOf(s) === namespace && s.metadata?.name === name);
+  if (kind === 'Ingress') {
+    const ing = objects.find((o) => o.kind === 'Ingress' && nsOf(o) === namespace && o.metadata?.name === name);
+    const className = (ing?.spec?.ingressClassName ?? ing?.metadata?.annotations?.['kubernetes.io/ingress.class']) as string | undefined;
+    svc = findIngressController(cluster, objects, className).service;
+  }
+  const type = svc?.spec?.type;
+  const via: TraceScenario['via'] = type === 'LoadBalancer' ? 'loadbalancer' : type === 'NodePort' ? 'nodeport' : 'clusterip';
+  let node = cluster.nodes[0]?.name ?? '';
+  if (svc && svc.spec?.externalTrafficPolicy === 'Local' && via !== 'clusterip') {
+    const local = backingPods(cluster, svc)[0];
+    if (local) node = local.nodeName;
+  }
+  if (kind === 'Ingress') return { target: { kind, namespace, name }, source: 'external', via: via === 'clusterip' ? 'loadbalancer' : via, node, rules: 'generated' };
+  return { target: { kind, namespace, name, ...(port ? { port } : {}) }, source: via === 'clusterip' ? 'pod-other-node' : 'external', via, node, rules: 'generated' };
+}

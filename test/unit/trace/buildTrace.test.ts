@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { synthesizeCluster, type KubeObject } from '../../../server/src/core/cluster/synthesizeCluster';
+import { buildTrace, defaultScenario } from '../../../server/src/core/trace/buildTrace';
+
+const root = join(__dirname, '../../../examples');
+function load(...dirs: string[]): KubeObject[] {
+  const out: KubeObject[] = [];
+  for (const d of dirs) for (const f of readdirSync(join(root, d)).filter((x) => x.endsWith('.yaml'))) {
+    out.push(...parseAllDocuments(readFileSync(join(root, d, f), 'utf8')).map((x) => x.toJS() as KubeObject).filter((o) => o && o.kind));
+  }
+  return out;
+}
+
+const objects = load('nginx', 'ingress');
+const cluster = synthesizeCluster(objects);
+const env = { cluster };
+
+test('nginx LoadBalancer from outside: three endpoints, a third each, masqueraded, with the conntrack entry', () => {
+  const scenario = defaultScenario(cluster, objects, 'Service', 'default', 'nginx');
+  assert.equal(scenario.via, 'loadbalancer');
+  assert.equal(scenario.source, 'external');
+  const t = buildTrace(env, objects, scenario);
+  assert.deepEqual(t.errors, []);
+  assert.equal(t.branches.length, 3);
+  const pods = cluster.pods.filter((p) => p.owner === 'Deployment/nginx');
+  assert.deepEqual(t.branches.map((b) => b.endpoint?.ip).sort(), pods.map((p) => p.ip).sort());
+  const lb = (cluster.services.find((s) => s.metadata?.name === 'nginx') as any).status.loadBalancer.ingress[0].ip;
+  const node = cluster.nodes.find((n) => n.name === scenario.node)!;
+  for (const b of t.branches) {
+    assert.ok(Math.abs(b.probability - 1 / 3) < 1e-9, String(b.probability));
+    assert.equal(b.verdict, 'forwarded');
+    assert.equal(b.masqueraded, true);
+    const kinds = b.steps.map((s) => s.kind);
+    for (const k of ['client', 'loadbalancer', 'node', 'mark-masq', 'dnat', 'routing', 'masquerade', 'pod']) assert.ok(kinds.includes(k as never), `${k} in ${kinds.join(',')}`);
+    assert.ok(kinds.indexOf('dnat') < kinds.indexOf('masquerade'));
+    const dnat = b.steps.find((s) => s.kind === 'dnat')!;
+    assert.deepEqual(dnat.rewrites, ['dst']);
+    const masq = b.steps.find((s) => s.kind === 'masquerade')!;
+    assert.equal(masq.packet.src, node.internalIP);
+    assert.ok(masq.rewrites.includes('src'));
+    assert.match(b.conntrack!, new RegExp(`^tcp +6 \\d+ ESTABLISHED src=203\\.0\\.113\\.10 dst=${lb.replace(/\./g, '\\.')} sport=51234 dport=80 src=${b.endpoint!.ip.replace(/\./g, '\\.')} dst=${node.internalIP.replace(/\./g, '\\.')} sport=80 dport=51234 \\[ASSURED\\]`));
+    assert.equal(b.reply.at(-1)!.packet.src, lb);
+    assert.ok(b.rulesEvaluated > 5);
+  }
+  assert.ok(t.assumptions.some((a) => a.includes('LoadBalancer IP') && a.includes('assumed')));
+});
+
+test('nginx with externalTrafficPolicy Local (what-if): a node without a local pod drops, a node with one delivers without masquerade', () => {
+  const base = defaultScenario(cluster, objects, 'Service', 'default', 'nginx');
+  // Move one nginx pod's node out of the picture: find a node that runs no nginx pod, if any; else compare two nodes.
+  const nginxNodes = new Set(cluster.pods.filter((p) => p.owner === 'Deployment/nginx').map((p) => p.nodeName));
+  const withPod = [...nginxNodes][0];
+  const local = buildTrace(env, objects, { ...base, externalTrafficPolicy: 'Local', node: withPod });
+  assert.equal(local.branches.length, 1);
+  assert.equal(local.branches[0].verdict, 'forwarded');
+  assert.equal(local.branches[0].masqueraded, false);
+  assert.equal(local.branches[0].endpoint!.node, withPod);
+  assert.ok(local.assumptions.some((a) => a.includes('what-if')));
+  // A cluster with one more node than pods has a node without nginx.
+  const bigger = synthesizeCluster(objects, { ...cluster.settings, nodeCount: 4 });
+  const empty = bigger.nodes.find((n) => !bigger.pods.some((p) => p.owner === 'Deployment/nginx' && p.nodeName === n.name))!;
+  const drop = buildTrace({ cluster: bigger }, objects, { ...base, externalTrafficPolicy: 'Local', node: empty.name });
+  assert.equal(drop.branches.length, 1);
+  assert.equal(drop.branches[0].verdict, 'dropped');
+  assert.match(drop.branches[0].reason!, /no local endpoints/);
+});
+
+test('Ingress to /hello-world-two ends at an aks-helloworld-two pod with the controller pod IP as source', () => {
+  const scenario = { ...defaultScenario(cluster, objects, 'Ingress', 'ingress-nginx', 'hello-world-ingress'), path: '/hello-world-two' };
+  const t = buildTrace(env, objects, scenario);
+  assert.deepEqual(t.errors, []);
+  assert.ok(t.branches.length >= 1);
+  const controllerIPs = new Set(cluster.pods.filter((p) => p.owner === 'Deployment/ingress-nginx-controller').map((p) => p.ip));
+  const two = new Set(cluster.pods.filter((p) => p.owner === 'Deployment/aks-helloworld-two').map((p) => p.ip));
+  for (const b of t.branches) {
+    assert.equal(b.verdict, 'forwarded');
+    assert.ok(two.has(b.endpoint!.ip), `${b.endpoint!.ip} is an aks-helloworld-two pod`);
+    const last = b.steps.at(-1)!;
+    assert.equal(last.kind, 'pod');
+    assert.ok(controllerIPs.has(last.packet.src), `source ${last.packet.src} is a controller pod`);
+    assert.ok(b.steps.some((s) => s.kind === 'ingress-rule'));
+  }
+  assert.equal(t.ingress!.candidates.find((c) => c.winner)!.backend, 'aks-helloworld-two:80');
+  assert.ok(Math.abs(t.branches.reduce((a, b) => a + b.probability, 0) - 1) < 1e-9);
+});
+
+test('errors are reported, not thrown', () => {
+  const t = buildTrace(env, objects, { ...defaultScenario(cluster, objects, 'Service', 'default', 'nginx'), target: { kind: 'Service', namespace: 'default', name: 'nope' } });
+  assert.equal(t.branches.length, 0);
+  assert.match(t.errors[0], /No Service default\/nope/);
+  const c = buildTrace(env, objects, { ...defaultScenario(cluster, objects, 'Service', 'ingress-nginx', 'aks-helloworld-one'), via: 'loadbalancer' });
+  assert.match(c.errors[0], /no LoadBalancer IP/);
+});
