@@ -140,7 +140,8 @@ function buildControls(handlers: PanelHandlers): Controls {
   form.addEventListener('submit', (e) => e.preventDefault());
 
   const text = (v: string) => (v.trim() === '' ? undefined : v.trim());
-  source.addEventListener('change', () => handlers.edit({ source: source.value as SourceKind }));
+  // An address typed for one kind of source (a client IP) means nothing for another (a pod name).
+  source.addEventListener('change', () => handlers.edit({ source: source.value as SourceKind, sourceAddress: undefined }));
   sourceAddress.addEventListener('change', () => handlers.edit({ sourceAddress: text(sourceAddress.value) }));
   via.addEventListener('change', () => handlers.edit({ via: via.value as Entry }));
   node.addEventListener('change', () => handlers.edit({ node: node.value.trim() }));

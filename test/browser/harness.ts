@@ -30,7 +30,13 @@ export function ensureWebviewBundle(): void {
   const sources = Math.max(newestMtime(join(repoRoot, 'client', 'webview')), newestMtime(join(repoRoot, 'server', 'src', 'core', 'trace')));
   if (existsSync(js) && existsSync(css) && statSync(js).mtimeMs >= sources && statSync(css).mtimeMs >= sources) return;
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: repoRoot, encoding: 'utf8' });
-  if (r.status !== 0 || !existsSync(js) || !existsSync(css)) throw new Error('build failed: ' + r.stderr + r.stdout);
+  if (r.status === 0 && existsSync(js) && existsSync(css)) return;
+  // Another bundle failing to build must not hide the webview's own results: build just these two.
+  const esbuild = join(repoRoot, 'node_modules', '.bin', 'esbuild');
+  for (const args of [['client/webview/main.ts', '--bundle', '--platform=browser', '--format=iife', '--target=es2022', `--outfile=${js}`], ['client/webview/trace.css', '--bundle', `--outfile=${css}`]]) {
+    const w = spawnSync(esbuild, args, { cwd: repoRoot, encoding: 'utf8' });
+    if (w.status !== 0) throw new Error('webview build failed: ' + w.stderr + '\n(full build: ' + r.stderr + ')');
+  }
 }
 
 // The stand-in for VS Code's webview API. Runs before the bundle (it carries the nonce too).

@@ -255,7 +255,10 @@ test('controls post typed scenario changes; Local shows the drop with its reason
   await page.check('#kpp-returning');
   await page.selectOption('#kpp-rules', 'file:///workspace/dumps/aks-nodepool1-0.iptables');
   const last = (await posted(page)).at(-1) as { scenario: Record<string, unknown> };
-  assert.deepEqual(last.scenario, { ...nginx.scenario, externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3', source: 'pod-other-node', via: 'nodeport', returningClient: true, rules: { dumpUri: 'file:///workspace/dumps/aks-nodepool1-0.iptables' } });
+  const { sourceAddress: _dropped, ...withoutAddress } = nginx.scenario;
+  assert.equal(_dropped, '203.0.113.7');
+  assert.deepEqual(last.scenario, { ...withoutAddress, externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3', source: 'pod-other-node', via: 'nodeport', returningClient: true, rules: { dumpUri: 'file:///workspace/dumps/aks-nodepool1-0.iptables' } });
+  assert.equal(await page.inputValue('#kpp-source-address'), '', 'the client address is cleared when the source kind changes');
   await showTrace(page, local);
   assert.equal(await page.textContent('.branch .verdict.end'), 'DROPPED');
   assert.equal(await page.textContent('.branch .reason'), `Why it is dropped: ${local.branches[0].reason}`);
