@@ -36,9 +36,23 @@ function listBackends(ingress: ManifestObject): Backend[] {
   return out;
 }
 
+/** A backend whose Service is missing, for the cluster-wide pass to look for it in other namespaces. */
+export interface MissingBackendService {
+  readonly ingress: ManifestObject;
+  readonly serviceName: string;
+  readonly route: string;
+  readonly diagnostic: Diagnostic;
+}
+
+export interface IngressCheckResult {
+  readonly diagnostics: readonly Diagnostic[];
+  readonly missingServices: readonly MissingBackendService[];
+}
+
 /** ingress-backend-service-not-found and ingress-backend-port-not-found for the Ingresses of one namespace. */
-export function checkIngresses(objects: readonly ManifestObject[]): Diagnostic[] {
+export function checkIngresses(objects: readonly ManifestObject[]): IngressCheckResult {
   const out: Diagnostic[] = [];
+  const missingServices: MissingBackendService[] = [];
   const services = new Map<string, ManifestObject>();
   for (const o of objects) if (o.kind === 'Service' && !services.has(o.name)) services.set(o.name, o);
   for (const ingress of objects) {
@@ -64,10 +78,12 @@ export function checkIngresses(objects: readonly ManifestObject[]): Diagnostic[]
         const detail = suggestion !== undefined
           ? ` Did you mean "${suggestion}"?`
           : known.length > 0 ? ` Services in this namespace: ${known.slice(0, 8).join(', ')}${known.length > 8 ? ', ...' : ''}. An Ingress can only route to Services in its own namespace.` : ' Create the Service, or fix the name (an Ingress can only route to Services in its own namespace).';
-        out.push(makeDiagnostic('ingress-backend-service-not-found', ingress, spanAt(ingress, namePath), { ...params, detail }, {
+        const diagnostic = makeDiagnostic('ingress-backend-service-not-found', ingress, spanAt(ingress, namePath), { ...params, detail }, {
           fixes,
           related: suggestion !== undefined ? [relatedAt(services.get(suggestion) as ManifestObject, ['metadata', 'name'], `Service "${suggestion}"`)] : [],
-        }));
+        });
+        out.push(diagnostic);
+        if (suggestion === undefined) missingServices.push({ ingress, serviceName: name, route: backend.route, diagnostic });
         continue;
       }
       if (!port || serviceType(service) === 'ExternalName') continue;
@@ -97,5 +113,22 @@ export function checkIngresses(objects: readonly ManifestObject[]): Diagnostic[]
       }
     }
   }
-  return out;
+  return { diagnostics: out, missingServices };
+}
+
+/**
+ * The cluster-wide part of ingress-backend-service-not-found: when the Service exists in another
+ * namespace, say so (an Ingress only routes to Services of its own namespace).
+ */
+export function explainServiceInOtherNamespace(missing: MissingBackendService, servicesNamed: readonly ManifestObject[]): Diagnostic {
+  const other = servicesNamed.find((s) => s.namespace !== missing.ingress.namespace);
+  if (!other) return missing.diagnostic;
+  const ns = missing.ingress.namespace ?? 'default';
+  return makeDiagnostic('ingress-backend-service-not-found', missing.ingress, missing.diagnostic.span, {
+    ingress: missing.ingress.name,
+    route: missing.route,
+    service: missing.serviceName,
+    namespace: ns,
+    detail: ` It exists in namespace "${other.namespace}", but an Ingress only routes to Services in its own namespace: move the Ingress (or a copy of it) to "${other.namespace}", or the Service to "${ns}" (an ExternalName Service here can also point at it).`,
+  }, { related: [relatedAt(other, ['metadata', 'namespace'], `${describe(other, true)}`)] });
 }

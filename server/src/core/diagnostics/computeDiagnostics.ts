@@ -3,7 +3,7 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { ManifestFile, ManifestObject } from '../manifests/types';
 import type { NamespaceContent, SnapshotAnalyser, WorkspaceSnapshot } from '../workspace/workspaceSnapshot';
 import type { PodTemplate } from '../workspace/podTemplates';
-import { checkIngresses } from './checkIngresses';
+import { checkIngresses, explainServiceInOtherNamespace, type MissingBackendService } from './checkIngresses';
 import { checkNetworkPolicies } from './checkNetworkPolicies';
 import { checkNodePortClashes, checkServicePorts, type NodePortUse } from './checkServicePorts';
 import { checkServices, explainOtherNamespaceMatch, type UnmatchedService } from './checkServices';
@@ -15,6 +15,7 @@ import { compareDiagnostics, type Diagnostic } from './types';
 export interface NamespaceAnalysis {
   readonly diagnostics: readonly Diagnostic[];
   readonly unmatchedServices: readonly UnmatchedService[];
+  readonly missingBackendServices: readonly MissingBackendService[];
   readonly nodePorts: readonly NodePortUse[];
 }
 
@@ -22,15 +23,17 @@ export interface NamespaceAnalysis {
 export function analyseNamespace(content: NamespaceContent): NamespaceAnalysis {
   const services = checkServices(content);
   const ports = checkServicePorts(content.objects.filter((o) => o.kind === 'Service'));
+  const ingresses = checkIngresses(content.objects);
   return {
     diagnostics: [
       ...services.diagnostics,
       ...ports.diagnostics,
-      ...checkIngresses(content.objects),
+      ...ingresses.diagnostics,
       ...checkNetworkPolicies(content),
       ...checkWorkloadSelectors(content.podTemplates),
     ],
     unmatchedServices: services.unmatched,
+    missingBackendServices: ingresses.missingServices,
     nodePorts: ports.nodePorts,
   };
 }
@@ -69,7 +72,7 @@ function hashObject(o: ManifestObject): string {
   return h;
 }
 
-/** The cluster-wide pass: nodePort clashes, and unmatched selectors that match in another namespace. */
+/** The cluster-wide pass: nodePort clashes, unmatched selectors that match in another namespace, Ingress backends whose Service lives in another namespace. */
 function analyseCluster(snapshot: WorkspaceSnapshot, analyses: readonly NamespaceAnalysis[]): { replace: Map<Diagnostic, Diagnostic>; added: Diagnostic[] } {
   const replace = new Map<Diagnostic, Diagnostic>();
   let byLabel: Map<string, PodTemplate[]> | undefined;
@@ -81,6 +84,10 @@ function analyseCluster(snapshot: WorkspaceSnapshot, analyses: readonly Namespac
       const original = a.diagnostics[u.diagnosticIndex];
       const explained = explainOtherNamespaceMatch(u, original, byLabel.get(`${k}=${v}`) ?? []);
       if (explained !== original) replace.set(original, explained);
+    }
+    for (const m of a.missingBackendServices) {
+      const explained = explainServiceInOtherNamespace(m, snapshot.objectsOfKind('Service').filter((s) => s.name === m.serviceName));
+      if (explained !== m.diagnostic) replace.set(m.diagnostic, explained);
     }
   }
   return { replace, added: checkNodePortClashes(analyses.flatMap((a) => a.nodePorts)) };
