@@ -10,6 +10,7 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
   type ClientCapabilities,
+  type Diagnostic,
   type InitializeResult,
   type WorkspaceFolder as LspWorkspaceFolder,
 } from 'vscode-languageserver/node';
@@ -21,13 +22,17 @@ import { codeLensProviders } from './features/codeLensProviders';
 import { provideDefinition } from './features/definition';
 import { collectDiagnostics } from './features/diagnostics';
 import { provideDocumentSymbols } from './features/documentSymbol';
-import type { FeatureContext } from './features/featureContext';
+import { customRequestHandlers } from './features/customRequestHandlerList';
+import { documentDiagnosticProviders } from './features/documentDiagnosticProviderList';
+import { collectDocumentDiagnostics } from './features/documentDiagnostics';
+import type { FeatureContext, OpenDocument } from './features/featureContext';
+import { createPositionMapper, type PositionMapper } from './features/positions';
 import { provideHover } from './features/hover';
 import { provideReferences } from './features/references';
 import { describeError, runSafe, runSafeNotification } from './features/runSafe';
 import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
 import { WorkspaceHost } from './host/workspaceHost';
-import { isManifestPath, type FilesExclude } from './host/workspaceFiles';
+import { canonicalUri, isManifestPath, type FilesExclude } from './host/workspaceFiles';
 import {
   WorkspaceReadyMethod,
   WorkspaceStatusMethod,
@@ -54,11 +59,39 @@ let initializationOptions: InitializationOptions = {};
 let initialFolders: readonly LspWorkspaceFolder[] = [];
 let ready = false;
 
+/** Open documents by canonical uri, each with its position mapper built once per version. */
+const openMappers = new Map<string, { version: number; mapper: PositionMapper }>();
+
+function findOpenDocument(uri: string): TextDocument | undefined {
+  const canonical = canonicalUri(uri);
+  return documents.get(uri) ?? documents.all().find((d) => canonicalUri(d.uri) === canonical);
+}
+
+function toOpenDocument(doc: TextDocument): OpenDocument {
+  return { uri: canonicalUri(doc.uri), languageId: doc.languageId, version: doc.version, text: doc.getText() };
+}
+
+function openDocumentPositions(uri: string): PositionMapper | undefined {
+  const doc = findOpenDocument(uri);
+  if (!doc) return undefined;
+  const key = canonicalUri(uri);
+  const hit = openMappers.get(key);
+  if (hit && hit.version === doc.version) return hit.mapper;
+  const mapper = createPositionMapper(doc.getText());
+  openMappers.set(key, { version: doc.version, mapper });
+  return mapper;
+}
+
 function featureContext(): FeatureContext {
   const snapshot = host.snapshot();
   return {
     snapshot,
-    positions: (uri) => host.positions(uri),
+    positions: (uri) => host.positions(uri) ?? openDocumentPositions(uri),
+    openDocument: (uri) => {
+      const doc = findOpenDocument(uri);
+      return doc ? toOpenDocument(doc) : undefined;
+    },
+    openDocuments: () => documents.all().map(toOpenDocument),
     displayPath: (uri) => host.displayPath(uri),
     docsHref: (code) => {
       const rule = findRule(code);
@@ -67,9 +100,25 @@ function featureContext(): FeatureContext {
   };
 }
 
+/** Manifest diagnostics of the whole workspace, plus those of open non-manifest documents (dumps). */
+function computeAllDiagnostics(): Map<string, Diagnostic[]> {
+  const ctx = featureContext();
+  const all = collectDiagnostics(ctx);
+  const onError = (id: string, err: unknown): void => logger.error(`diagnostics provider ${id} failed: ${describeError(err)}`);
+  for (const [uri, list] of collectDocumentDiagnostics(ctx, documentDiagnosticProviders, onError)) {
+    all.set(uri, [...(all.get(uri) ?? []), ...list]);
+  }
+  return all;
+}
+
+/** Clients spell file URIs differently; the index uses one spelling (see canonicalUri). */
+function canonicalParams<T extends { textDocument: { uri: string } }>(params: T): T {
+  return { ...params, textDocument: { ...params.textDocument, uri: canonicalUri(params.textDocument.uri) } };
+}
+
 const publisher = new DiagnosticsPublisher(
   { publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }) },
-  () => collectDiagnostics(featureContext()),
+  computeAllDiagnostics,
   (err) => logger.error(`diagnostics failed: ${describeError(err)}`),
 );
 
@@ -165,18 +214,16 @@ connection.onInitialized(() => {
 connection.onDidChangeConfiguration(() => runSafeNotification(logger, 'didChangeConfiguration', () => rescan()));
 
 documents.onDidOpen((e) => runSafeNotification(logger, 'didOpen', () => {
-  if (!isManifestDocument(e.document)) return;
-  host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
+  if (isManifestDocument(e.document)) host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
   scheduleDiagnostics();
 }));
 documents.onDidChangeContent((e) => runSafeNotification(logger, 'didChange', () => {
-  if (!isManifestDocument(e.document)) return;
-  host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
+  if (isManifestDocument(e.document)) host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);
   scheduleDiagnostics();
 }));
 documents.onDidClose((e) => runSafeNotification(logger, 'didClose', async () => {
-  if (!isManifestDocument(e.document)) return;
-  await host.closeDocument(e.document.uri);
+  openMappers.delete(canonicalUri(e.document.uri));
+  if (isManifestDocument(e.document)) await host.closeDocument(e.document.uri);
   scheduleDiagnostics();
 }));
 
@@ -188,15 +235,19 @@ connection.onDidChangeWatchedFiles((params) => runSafeNotification(logger, 'didC
   scheduleDiagnostics();
 }));
 
-connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => provideHover(featureContext(), params)));
-connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () => provideDefinition(featureContext(), params)));
-connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () => provideReferences(featureContext(), params)));
-connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () => provideDocumentSymbols(featureContext(), params)));
-connection.onCodeAction((params, token) => runSafe(logger, 'codeAction', [], token, () => provideCodeActions(featureContext(), params)));
+connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => provideHover(featureContext(), canonicalParams(params))));
+connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () => provideDefinition(featureContext(), canonicalParams(params))));
+connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () => provideReferences(featureContext(), canonicalParams(params))));
+connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () => provideDocumentSymbols(featureContext(), canonicalParams(params))));
+connection.onCodeAction((params, token) => runSafe(logger, 'codeAction', [], token, () => provideCodeActions(featureContext(), canonicalParams(params))));
 connection.onCodeLens((params, token) => runSafe(logger, 'codeLens', [], token, () =>
-  provideCodeLenses(featureContext(), params, codeLensProviders, (id, err) => logger.error(`codeLens provider ${id} failed: ${describeError(err)}`))));
+  provideCodeLenses(featureContext(), canonicalParams(params), codeLensProviders, (id, err) => logger.error(`codeLens provider ${id} failed: ${describeError(err)}`))));
 connection.onRequest(WorkspaceStatusMethod, (_params: WorkspaceStatusParams, token) =>
   runSafe(logger, 'workspaceStatus', status(), token, () => status()));
+for (const handler of customRequestHandlers) {
+  connection.onRequest(handler.method, (params: unknown, token) =>
+    runSafe(logger, handler.method, handler.defaultResult, token, () => handler.handle(featureContext(), params)));
+}
 
 connection.onShutdown(() => publisher.dispose());
 

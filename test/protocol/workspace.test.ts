@@ -47,3 +47,15 @@ test('an untitled buffer takes part in the analysis', async () => {
   await client.close('untitled:Untitled-1');
   await client.waitForDiagnostics(services.fileUri('service.yaml'), hasSelectorError);
 });
+
+test('a file URI percent-encoded the VS Code way (a%2Bb%40c.yaml) still gets hovers and diagnostics', async () => {
+  const text = SERVICE_YAML.replace('name: web', 'name: plus');
+  const nodeUri = services.write('a+b@c.yaml', text);
+  const vscodeUri = nodeUri.replace('a+b@c.yaml', 'a%2Bb%40c.yaml');
+  await client.open(vscodeUri, text);
+  // Published under one spelling (Node's); a client parses either to the same file.
+  await client.waitForDiagnostics(nodeUri, hasSelectorError);
+  const symbols = await client.request<{ name: string }[]>('textDocument/documentSymbol', { textDocument: { uri: vscodeUri } });
+  assert.deepEqual(symbols.map((s) => s.name), ['Service plus']);
+  await client.close(vscodeUri);
+});

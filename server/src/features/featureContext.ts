@@ -2,10 +2,22 @@
 import type { WorkspaceSnapshot } from '../core/workspace/workspaceSnapshot';
 import type { PositionMapper } from './positions';
 
+/** A document open in the editor, whatever its language (yaml, json, iptables, conntrack, ...). */
+export interface OpenDocument {
+  readonly uri: string;
+  readonly languageId: string;
+  readonly version: number;
+  readonly text: string;
+}
+
 export interface FeatureContext {
   readonly snapshot: WorkspaceSnapshot;
-  /** Position mapping for a file in the index (undefined for files it does not know). */
+  /** Position mapping for a file in the index or open in the editor (undefined for others). */
   positions(uri: string): PositionMapper | undefined;
+  /** An open document (iptables-save and conntrack dumps are not in the manifest index). */
+  openDocument(uri: string): OpenDocument | undefined;
+  /** Every open document. */
+  openDocuments(): readonly OpenDocument[];
   /** A file's name for people: relative to its workspace folder. */
   displayPath(uri: string): string;
   /** Link to a diagnostic code's documentation (`codeDescription.href`), if known. */

@@ -1,0 +1,4 @@
+// Every diagnostics provider for open non-manifest documents (iptables, conntrack). Add yours here.
+import type { DocumentDiagnosticProvider } from './documentDiagnostics';
+
+export const documentDiagnosticProviders: DocumentDiagnosticProvider[] = [];
