@@ -9,7 +9,8 @@ import {
   TransportKind,
 } from 'vscode-languageclient/node';
 import type { InitializationOptions } from '../../server/src/protocol';
-import { registerClientCommands } from './commandRegistry';
+import { registerClientCommands, type CommandContext } from './commandRegistry';
+import { clientFeatures } from './clientFeatures';
 import { clientCommands } from './commands';
 
 let client: LanguageClient | undefined;
@@ -43,8 +44,25 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     diagnosticCollectionName: 'kube-packet-path',
   };
   client = new LanguageClient('kubePacketPath', 'Kubernetes Packet Path', serverOptions, clientOptions);
-  await client.start();
-  context.subscriptions.push(...registerClientCommands({ extension: context, client, output }, clientCommands));
+  const commandContext: CommandContext = { extension: context, client, output };
+  // Commands, panels and serializers are registered before the server starts (requests wait for it),
+  // so a server that fails to start still leaves a working UI that explains the failure.
+  context.subscriptions.push(...registerClientCommands(commandContext, clientCommands));
+  for (const feature of clientFeatures) {
+    try {
+      const disposables = feature(commandContext);
+      if (disposables) context.subscriptions.push(...(Array.isArray(disposables) ? disposables : [disposables]));
+    } catch (err) {
+      output.error(`a client feature failed to start: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+    }
+  }
+  try {
+    await client.start();
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    output.error(`the language server did not start: ${message}`);
+    void vscode.window.showErrorMessage(`Kubernetes Packet Path: the language server did not start (${message}). See the output channel.`);
+  }
 }
 
 export async function deactivate(): Promise<void> {
