@@ -1,5 +1,7 @@
 import type { Span } from '../text/span';
 import { BUILTIN_CHAINS, type Chain, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
+import { inferTableFromBuiltins } from './inferTable';
+import { parseListing } from './parseListing';
 import { parseRuleSpec } from './parseRuleSpec';
 import { scanWords } from './scanWords';
 import type { Token } from './tokenize';
@@ -41,24 +43,10 @@ interface MutableTable {
 export function parseDump(text: string, options: ParseDumpOptions = {}): Ruleset {
   const first = firstMeaningfulLine(text);
   if (first.startsWith('Chain ')) {
-    // Imported lazily by name to keep one front door; the listing parser shares nothing stateful.
-    return parseListingFormat(text, options);
+    return parseListing(text, options);
   }
   const isRules = !/^[ \t]*(?::|COMMIT\b)/m.test(text);
   return parseCommands(text, isRules ? 'rules' : 'save', options);
-}
-
-let listingParser: ((text: string, options: ParseDumpOptions) => Ruleset) | undefined;
-/** Lets `parseListing.ts` register itself without an import cycle. */
-export function registerListingParser(fn: (text: string, options: ParseDumpOptions) => Ruleset): void {
-  listingParser = fn;
-}
-function parseListingFormat(text: string, options: ParseDumpOptions): Ruleset {
-  if (listingParser) return listingParser(text, options);
-  return {
-    format: 'listing', tables: [], losses: [],
-    errors: [{ message: 'The iptables -L listing parser is not loaded', span: { start: 0, end: 0 }, severity: 'error' }],
-  };
 }
 
 function firstMeaningfulLine(text: string): string {
@@ -141,9 +129,15 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
   };
 
   const implicitTable = (at: number): MutableTable => {
-    const name = options.table ?? 'filter';
-    if (options.table === undefined) {
-      losses.push('iptables -S lists one table and does not name it; no `*table` line was given, so the table is assumed to be filter.');
+    let name = options.table;
+    if (name === undefined) {
+      const policies: string[] = [];
+      for (const m of text.matchAll(/^[ \t]*-P[ \t]+(\S+)/gm)) policies.push(m[1]);
+      const inferred = inferTableFromBuiltins(policies);
+      name = inferred ?? 'filter';
+      losses.push(inferred !== undefined && inferred !== 'filter'
+        ? `iptables -S lists one table and does not name it; no \`*table\` line was given, so the table is inferred as ${inferred} from its built-in chains.`
+        : 'iptables -S lists one table and does not name it; no `*table` line was given, so the table is assumed to be filter.');
     }
     return openTable(name, { start: at, end: at });
   };
