@@ -211,3 +211,47 @@ export function registerTracePanel(context: vscode.ExtensionContext, deps: Trace
     },
   };
 }
+
+/**
+ * A ready `reveal` for `TracePanelDeps`: opens the document (a file, or a virtual document whose
+ * scheme has a content provider) and selects the span. Offsets become positions through the
+ * document itself, the one place that knows its line breaks.
+ */
+export async function revealSpan(uri: string, span: Span): Promise<void> {
+  const document = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri, true));
+  const range = new vscode.Range(document.positionAt(span.start), document.positionAt(span.end));
+  await vscode.window.showTextDocument(document, { selection: range, viewColumn: vscode.ViewColumn.One, preserveFocus: false });
+}
+
+/**
+ * A ready `onDidChangeInputs` for `TracePanelDeps`: fires once edits to manifests or dumps (the
+ * given languages) have paused for `delayMs`, and when such files change on disk.
+ */
+export function watchTraceInputs(languages: readonly string[] = ['yaml', 'json', 'iptables', 'conntrack'], delayMs = 400): vscode.Event<void> & vscode.Disposable {
+  const emitter = new vscode.EventEmitter<void>();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const schedule = () => {
+    if (timer) clearTimeout(timer);
+    timer = setTimeout(() => {
+      timer = undefined;
+      emitter.fire();
+    }, delayMs);
+  };
+  const watcher = vscode.workspace.createFileSystemWatcher('**/*.{yaml,yml,json,iptables,rules,conntrack,txt}');
+  const subscriptions = [
+    vscode.workspace.onDidChangeTextDocument((e) => {
+      if (e.contentChanges.length > 0 && languages.includes(e.document.languageId)) schedule();
+    }),
+    watcher.onDidChange(schedule),
+    watcher.onDidCreate(schedule),
+    watcher.onDidDelete(schedule),
+    watcher,
+  ];
+  const event = ((listener: (e: void) => unknown, thisArgs?: unknown, disposables?: vscode.Disposable[]) => emitter.event(listener, thisArgs, disposables)) as vscode.Event<void> & vscode.Disposable;
+  event.dispose = () => {
+    if (timer) clearTimeout(timer);
+    for (const s of subscriptions) s.dispose();
+    emitter.dispose();
+  };
+  return event;
+}

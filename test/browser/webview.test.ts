@@ -68,6 +68,21 @@ const themes = {
       '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
     },
   },
+  'high-contrast-light': {
+    className: 'vscode-high-contrast-light',
+    vars: {
+      '--vscode-foreground': '#292929', '--vscode-editor-foreground': '#292929', '--vscode-editor-background': '#ffffff', '--vscode-focusBorder': '#006bbd',
+      '--vscode-contrastBorder': '#0f4a85', '--vscode-contrastActiveBorder': '#006bbd',
+      '--vscode-badge-background': '#0f4a85', '--vscode-badge-foreground': '#ffffff', '--vscode-errorForeground': '#b5200d', '--vscode-charts-blue': '#0f4a85',
+      '--vscode-charts-orange': '#8f3d00', '--vscode-textBlockQuote-background': '#ffffff', '--vscode-textBlockQuote-border': '#292929',
+      '--vscode-editor-findMatchHighlightBackground': '#ffffff', '--vscode-descriptionForeground': '#292929', '--vscode-button-background': '#0f4a85',
+      '--vscode-button-foreground': '#ffffff', '--vscode-button-border': '#0f4a85', '--vscode-input-background': '#ffffff', '--vscode-input-foreground': '#292929', '--vscode-input-border': '#0f4a85',
+      '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-foreground': '#292929', '--vscode-textCodeBlock-background': '#ffffff',
+      '--vscode-textPreformat-foreground': '#292929', '--vscode-widget-border': '#0f4a85', '--vscode-progressBar-background': '#0f4a85',
+      '--vscode-list-activeSelectionBackground': '#ffffff', '--vscode-list-activeSelectionForeground': '#292929', '--vscode-editorWarning-foreground': '#895503',
+      '--vscode-font-family': 'sans-serif', '--vscode-font-size': '13px', '--vscode-editor-font-family': 'monospace', '--vscode-editor-font-size': '13px',
+    },
+  },
 } as const;
 
 let harness: Harness;
@@ -367,13 +382,14 @@ for (const [name, theme] of Object.entries(themes)) {
     assert.equal(styles.buttonBg, rgb(theme.vars['--vscode-button-background']));
     assert.equal(styles.rwBorder, rgb(theme.vars['--vscode-charts-blue']));
     assert.equal(styles.hopBorder, rgb(theme.vars['--vscode-charts-blue']));
-    if (name === 'high-contrast') assert.equal(styles.hopOutline, `solid ${rgb(themes['high-contrast'].vars['--vscode-contrastBorder'])}`);
+    const contrast = name.startsWith('high-contrast') ? themes[name as 'high-contrast' | 'high-contrast-light'].vars : undefined;
+    if (contrast) assert.equal(styles.hopOutline, `solid ${rgb(contrast['--vscode-contrastBorder'])}`);
     else assert.match(styles.hopOutline, /^none /);
     // Focus ring colour.
     await page.focus('[data-key="s0"], [data-key="b0"]');
     await page.keyboard.press('ArrowDown');
     const focusColor = await page.evaluate(() => getComputedStyle(document.activeElement as Element).outlineColor);
-    const expected = name === 'high-contrast' ? themes['high-contrast'].vars['--vscode-contrastActiveBorder'] : theme.vars['--vscode-focusBorder'];
+    const expected = contrast ? contrast['--vscode-contrastActiveBorder'] : theme.vars['--vscode-focusBorder'];
     assert.equal(focusColor, rgb(expected));
     await page.screenshot({ path: join(screenshots, `${name}.png`), fullPage: true });
     await finish(o);
