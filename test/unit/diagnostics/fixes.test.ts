@@ -6,9 +6,14 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { FIXTURES, applyEdits, indexOf, loadFixture } from './harness';
 
+const EXAMPLES = join(__dirname, '..', '..', '..', 'examples');
+const workspaces: [string, string][] = [
+  ...readdirSync(FIXTURES).sort().map((name): [string, string] => [name, join(FIXTURES, name)]),
+  ['examples', EXAMPLES],
+];
+
 let fixesSeen = 0;
-for (const name of readdirSync(FIXTURES).sort()) {
-  const dir = join(FIXTURES, name);
+for (const [name, dir] of workspaces) {
   if (!statSync(dir).isDirectory()) continue;
   const files = loadFixture(dir);
   const before = indexOf(files).snapshot().diagnostics();

@@ -5,7 +5,7 @@ import { formatLabels, matchesServiceSelector, type Labels } from '../labels/mat
 import type { NamespaceContent } from '../workspace/workspaceSnapshot';
 import type { PodTemplate } from '../workspace/podTemplates';
 import {
-  closestTypo, describe, formatScalarText, isLikelyTypo, makeDiagnostic, readServicePorts, relatedAt, replaceValueFix,
+  addMapEntriesEdit, closestTypo, describe, formatScalarText, isLikelyTypo, makeDiagnostic, readServicePorts, relatedAt, replaceValueFix,
   serviceType, spanAt, wasQuoted, type ServicePort,
 } from './helpers';
 import type { Diagnostic, Fix, RelatedInformation } from './types';
@@ -125,6 +125,7 @@ function selectorDiagnostic(service: ManifestObject, selector: Labels, content: 
   const parts: string[] = [];
   const related: RelatedInformation[] = [];
   const valueFixes: { key: string; value: string }[] = [];
+  const ownOnly: [string, string][] = [];
   for (const [k, v] of failing) {
     const has = Object.prototype.hasOwnProperty.call(closest.labels, k);
     if (has) {
@@ -135,6 +136,7 @@ function selectorDiagnostic(service: ManifestObject, selector: Labels, content: 
       valueFixes.push({ key: k, value: w });
     } else if (closest.kind !== 'Pod' && closest.ownLabels[k] === v && Object.prototype.hasOwnProperty.call(closest.ownLabels, k)) {
       parts.push(`${k}=${v} is only on the ${closest.kind}'s own metadata.labels, not on its pod template (${templateLabelsWhere(closest)}) — Services select pods, so add it to the pod template`);
+      ownOnly.push([k, v]);
       related.push(relatedAt(closest.object, ['metadata', 'labels', k], `${k}=${v} is on ${describe(closest.object)} itself, not on its pods`));
     } else {
       const keyTypo = closestTypo(k, Object.keys(closest.labels).filter((x) => closest.labels[x] === v));
@@ -156,6 +158,11 @@ function selectorDiagnostic(service: ManifestObject, selector: Labels, content: 
     });
     const what = valueFixes.map(({ key, value }) => `${key}=${value}`).join(', ');
     if (edits.length === valueFixes.length) fixes.push({ title: `Change the selector to ${what} (the labels of ${describe(closest.object)})`, edits });
+  }
+  if (ownOnly.length === failing.length && ownOnly.length > 0) {
+    const edit = addMapEntriesEdit(closest.object, closest.labelsPath, ownOnly);
+    const what = ownOnly.map(([k, v]) => `${k}=${v}`).join(', ');
+    if (edit) fixes.push({ title: `Add ${what} to the pod template labels of ${describe(closest.object)}`, edits: [edit] });
   }
 
   const firstFailingKey = failing[0]?.[0];

@@ -4,7 +4,7 @@ import { isJsonObject } from '../manifests/parseManifests';
 import type { FieldPath, JsonValue, ManifestObject } from '../manifests/types';
 import type { Span } from '../text/span';
 import { findRule, formatMessage } from './rules';
-import type { Diagnostic, Fix, RelatedInformation, Severity } from './types';
+import type { Diagnostic, Fix, RelatedInformation, Severity, TextEdit } from './types';
 
 /** Builds a diagnostic from the catalog: default severity and templated message unless overridden. */
 export function makeDiagnostic(
@@ -128,4 +128,30 @@ export function serviceType(service: ManifestObject): string {
 /** `http=80/TCP, 443/TCP`: ports the way messages list them. */
 export function formatServicePorts(ports: readonly ServicePort[]): string {
   return ports.map((p) => `${p.name ? `${p.name}=` : ''}${p.port ?? '?'}/${p.protocol}`).join(', ') || 'none';
+}
+
+/**
+ * An edit adding `entries` to the mapping at `path` (block or flow style, YAML or JSON), keeping
+ * its indentation. Undefined when the mapping is not written in the object (nothing to add to).
+ */
+export function addMapEntriesEdit(obj: ManifestObject, path: FieldPath, entries: readonly (readonly [string, string])[]): TextEdit | undefined {
+  const node = fieldNode(obj, path);
+  if (!node?.fields || entries.length === 0) return undefined;
+  const json = /\.json$/i.test(obj.uri);
+  const at = (offset: number) => obj.source.charAt(offset - obj.span.start);
+  const pair = ([k, v]: readonly [string, string]) => `${formatScalarText(k, obj.uri, json)}: ${formatScalarText(v, obj.uri, json)}`;
+  const children = [...node.fields.values()];
+  const lastEnd = Math.max(...children.map((c) => Math.max(c.valueSpan.end, c.keySpan?.end ?? 0)));
+  if (at(node.valueSpan.start) === '{') {
+    if (children.length === 0) return { uri: obj.uri, span: { start: node.valueSpan.start + 1, end: node.valueSpan.start + 1 }, newText: entries.map(pair).join(', ') };
+    return { uri: obj.uri, span: { start: lastEnd, end: lastEnd }, newText: entries.map((e) => `, ${pair(e)}`).join('') };
+  }
+  const first = children[0]?.keySpan;
+  if (!first) return undefined;
+  const before = obj.source.slice(0, first.start - obj.span.start);
+  const lineStart = before.lastIndexOf('\n');
+  if (lineStart < 0) return undefined;
+  const indent = before.slice(lineStart + 1);
+  if (!/^[ ]*$/.test(indent)) return undefined;
+  return { uri: obj.uri, span: { start: lastEnd, end: lastEnd }, newText: entries.map((e) => `\n${indent}${pair(e)}`).join('') };
 }
