@@ -5,10 +5,10 @@
 // If code-server cannot be installed this FAILS: it never skips.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser } from 'playwright-core';
-import { ensurePackagedVsix } from './lib/vsix';
+import { ensurePackagedVsix, repoRoot } from './lib/vsix';
 import { buildDriver, createProfile, DRIVER_FOLDER_PREFIX, ensureCodeServer, installVsix, launchChromium, startCodeServer, waitUntil, type CodeServer } from './lib/codeServer';
 import type { DriverResults } from './driver/extension';
 
@@ -37,7 +37,9 @@ test('integration suite in code-server', { timeout: SUITE_TIMEOUT_MS + 3 * 60_00
     await waitUntil('the test driver to write results.json', () => {
       if (running.exited()) throw new Error(`code-server exited:\n${running.output()}`);
       return existsSync(resultsPath) || existsSync(fallbackResults);
-    }, SUITE_TIMEOUT_MS, 500).catch((e: Error) => {
+    }, SUITE_TIMEOUT_MS, 500).catch(async (e: Error) => {
+      mkdirSync(join(repoRoot, 'test-results', 'e2e'), { recursive: true });
+      await page.screenshot({ path: join(repoRoot, 'test-results', 'e2e', 'suite-timeout.png') }).catch(() => undefined);
       throw new Error(`${e.message}\n--- code-server output ---\n${running.output().slice(-4000)}`);
     });
     results = JSON.parse(readFileSync(existsSync(resultsPath) ? resultsPath : fallbackResults, 'utf8')) as DriverResults;
