@@ -1,0 +1,219 @@
+/**
+ * The simulator against the real kernel. The harness builds the namespaces of `topology.ts`, loads
+ * kube-proxy's rules for node-a (`test/fixtures/traffic/node-a.restore`) into the node with
+ * `iptables-restore`, makes real TCP connections, and reads where they landed (the pod's view of
+ * the peer address) and the node's `conntrack -L`. For every scenario `tracePacket` on the same
+ * ruleset must agree:
+ *
+ * - the set of endpoints reached;
+ * - masquerading: where the simulator says masqueraded, the pod saw one of the node's addresses;
+ *   otherwise it saw the client's own address (and conntrack's reply tuple says the same);
+ * - drops (the client times out) and rejects (the connection is refused);
+ * - over N connections, each endpoint's share within 4.5 binomial standard deviations of the
+ *   simulator's probability.
+ *
+ * Needs root. Fails with a clear message when not root, unless KPP_SKIP_KERNEL=1.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { kernelTestsSkipped, missingKernelPrerequisites } from '../lib/netns';
+import { parseDump } from '../../../server/src/core/iptables/parseDump';
+import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
+import type { Outcome, PacketOrigin, TraceResult } from '../../../server/src/core/simulator/types';
+import {
+  BLOCKED_CLIENT_IP, CLIENT_IP, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, nodeRuleset,
+} from './cluster';
+import { connectMany, listConntrack, type ConnectionResult } from './connect';
+import { buildTopology, destroyTopology, sweepLeftoverNamespaces, type Topology } from './topology';
+
+const skip = kernelTestsSkipped() ? 'KPP_SKIP_KERNEL=1' : false;
+const missing = skip ? undefined : missingKernelPrerequisites(['iptables-restore', 'conntrack', 'sysctl']);
+/** Binomial tolerance, in standard deviations. */
+const SIGMA = 4.5;
+
+let topo: Topology | undefined;
+const rulesText = nodeRuleset();
+const ruleset = parseDump(rulesText);
+
+test('kernel traffic: prerequisites (root, iproute2, iptables, conntrack)', { skip }, () => {
+  assert.equal(missing, undefined, missing);
+});
+
+before(async () => {
+  if (skip || missing) return;
+  sweepLeftoverNamespaces();
+  topo = await buildTopology();
+  topo.node.execOk(['iptables-restore'], { input: rulesText });
+});
+
+after(() => {
+  if (topo) destroyTopology(topo);
+  topo = undefined;
+});
+
+const podByIp = new Map(PODS.map((p) => [p.ip, p.name]));
+const nodeAddresses = new Set([...NODE_ADDRESSES, NODE_IP, NODE_EXTERNAL_IP]);
+
+interface Scenario {
+  readonly name: string;
+  /** Where the client runs: the outside client, a pod (by name), or the node. */
+  readonly from: 'client' | 'node' | string;
+  readonly src: string;
+  readonly dst: string;
+  readonly dport: number;
+  readonly count: number;
+  readonly timeoutMs?: number;
+}
+
+function originOf(s: Scenario): PacketOrigin {
+  return s.from === 'client' ? 'outside' : s.from === 'node' ? 'node' : 'pod';
+}
+
+function simulate(s: Scenario, extra: { returningClient?: boolean; recentLists?: readonly string[] } = {}): TraceResult {
+  const r = tracePacket(ruleset, {
+    packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: 'tcp' },
+    from: originOf(s),
+    localAddresses: NODE_ADDRESSES,
+    ...extra,
+  });
+  for (const o of r.outcomes) {
+    assert.notEqual(o.verdict, 'error', o.reason);
+    assert.deepEqual(o.unevaluated, [], 'every rule on the way was decided');
+  }
+  return r;
+}
+
+function runKernel(s: Scenario): ConnectionResult[] {
+  assert.ok(topo, 'topology built');
+  const ns = s.from === 'client' ? topo.client : s.from === 'node' ? topo.node : topo.pods.get(s.from);
+  assert.ok(ns, `namespace for ${s.from}`);
+  topo.node.exec(['conntrack', '-F']);
+  return connectMany(ns, { host: s.dst, port: s.dport, count: s.count, localAddress: s.from === 'client' ? s.src : undefined, timeoutMs: s.timeoutMs });
+}
+
+/** The pod an outcome delivers to (its DNAT target), or undefined. */
+function podOf(o: Outcome): string | undefined {
+  if (o.verdict !== 'forwarded' && o.verdict !== 'sent' && o.verdict !== 'delivered') return undefined;
+  return o.packet.dport === POD_PORT ? podByIp.get(o.packet.dst) : undefined;
+}
+
+function count<T>(xs: readonly T[]): Map<T, number> {
+  const m = new Map<T, number>();
+  for (const x of xs) m.set(x, (m.get(x) ?? 0) + 1);
+  return m;
+}
+
+/** Compares a delivering scenario: endpoints, shares, masquerade (pod's view and conntrack). */
+function compareDelivered(s: Scenario, sim: TraceResult, kernel: readonly ConnectionResult[]): string {
+  const answered = kernel.filter((k): k is Extract<ConnectionResult, { kind: 'answered' }> => k.kind === 'answered');
+  assert.equal(answered.length, kernel.length, `every connection answered: ${JSON.stringify(kernel.filter((k) => k.kind !== 'answered').slice(0, 3))}`);
+  const expected = new Map<string, Outcome>();
+  for (const o of sim.outcomes) {
+    const pod = podOf(o);
+    assert.ok(pod, `simulator outcome delivers to a pod: ${o.verdict} ${o.packet.dst}:${o.packet.dport}`);
+    expected.set(pod, o);
+  }
+  const got = count(answered.map((a) => a.pod));
+  assert.deepEqual([...got.keys()].sort(), [...expected.keys()].sort(), 'the set of endpoints reached');
+  const lines: string[] = [];
+  for (const [pod, o] of expected) {
+    const n = got.get(pod) ?? 0;
+    const mean = s.count * o.probability;
+    const sd = Math.sqrt(s.count * o.probability * (1 - o.probability));
+    assert.ok(Math.abs(n - mean) <= SIGMA * sd + 1e-9, `${pod}: ${n} of ${s.count} connections, simulator says p=${o.probability} (mean ${mean.toFixed(1)} ± ${(SIGMA * sd).toFixed(1)})`);
+    const peers = new Set(answered.filter((a) => a.pod === pod).map((a) => a.peer));
+    for (const peer of peers) {
+      if (o.masqueraded) assert.ok(nodeAddresses.has(peer), `${pod} is masqueraded in the simulator, so it must see a node address, saw ${peer}`);
+      else assert.equal(peer, s.src, `${pod} is not masqueraded in the simulator, so it must see the client ${s.src}`);
+    }
+    lines.push(`${pod} ${n}/${s.count} (p=${o.probability.toFixed(3)}) peer ${[...peers].join(',')}${o.masqueraded ? ' masq' : ''}`);
+  }
+  // conntrack on the node: one entry per connection (a client source port used again reuses its
+  // entry), reply from the endpoint, to the node when masqueraded.
+  assert.ok(topo);
+  const entries = listConntrack(topo.node, s.dst, s.dport).filter((e) => e.original.src === s.src || s.from === 'node');
+  assert.equal(entries.length, new Set(answered.map((a) => a.localPort)).size, `conntrack entries for ${s.dst}:${s.dport}, one per client source port`);
+  for (const e of entries) {
+    const pod = podByIp.get(e.reply.src);
+    assert.ok(pod && expected.has(pod), `conntrack reply source ${e.reply.src} is an expected endpoint: ${e.line}`);
+    const o = expected.get(pod) as Outcome;
+    assert.equal(e.reply.sport, POD_PORT);
+    if (o.masqueraded) assert.ok(nodeAddresses.has(e.reply.dst), `SNAT to a node address: ${e.line}`);
+    else assert.equal(e.reply.dst, e.original.src, `no SNAT: ${e.line}`);
+  }
+  return lines.join('; ');
+}
+
+function check(s: Scenario): void {
+  const sim = simulate(s);
+  const kernel = runKernel(s);
+  const verdicts = new Set(sim.outcomes.map((o) => o.verdict));
+  if (verdicts.has('dropped') || verdicts.has('rejected')) {
+    assert.equal(sim.outcomes.length, 1, 'a drop/reject scenario has one outcome');
+    const want = sim.outcomes[0].verdict === 'dropped' ? 'timeout' : 'refused';
+    assert.deepEqual(kernel.map((k) => k.kind), kernel.map(() => want), `${sim.outcomes[0].verdict} in the simulator (${sim.outcomes[0].reason}) ↔ ${want} in the kernel`);
+    console.log(`${s.name}: ${sim.outcomes[0].verdict} (${sim.outcomes[0].reason}); kernel: ${kernel.length}× ${want}`);
+    return;
+  }
+  console.log(`${s.name}: ${compareDelivered(s, sim, kernel)}`);
+}
+
+const kernelTest = (name: string, fn: () => void): void => {
+  test(`kernel traffic: ${name}`, { skip: skip || !!missing }, fn);
+};
+
+kernelTest('ClusterIP from a pod (3 endpoints, one of them the client itself: hairpin)', () => {
+  check({ name: 'clusterip-from-pod', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.10', dport: 80, count: 300 });
+});
+
+kernelTest('ClusterIP from the node itself', () => {
+  check({ name: 'clusterip-from-node', from: 'node', src: NODE_EXTERNAL_IP, dst: '10.96.0.10', dport: 80, count: 300 });
+});
+
+kernelTest('NodePort from outside (eTP Cluster: masqueraded, local and remote endpoints)', () => {
+  check({ name: 'nodeport', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30080, count: 300 });
+});
+
+kernelTest('LoadBalancer IP from outside, inside loadBalancerSourceRanges', () => {
+  check({ name: 'lb-allowed', from: 'client', src: CLIENT_IP, dst: LB_IP, dport: 80, count: 300 });
+});
+
+kernelTest('LoadBalancer IP from outside, outside loadBalancerSourceRanges: dropped', () => {
+  check({ name: 'lb-blocked', from: 'client', src: BLOCKED_CLIENT_IP, dst: LB_IP, dport: 80, count: 3, timeoutMs: 1500 });
+});
+
+kernelTest('externalTrafficPolicy Local with a local endpoint: only that one, client address kept', () => {
+  check({ name: 'etp-local-with', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30082, count: 60 });
+});
+
+kernelTest('externalTrafficPolicy Local without a local endpoint: dropped', () => {
+  check({ name: 'etp-local-without', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30083, count: 3, timeoutMs: 1500 });
+});
+
+kernelTest('hairpin: a pod to its own Service is masqueraded', () => {
+  check({ name: 'hairpin', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.16', dport: 80, count: 20 });
+});
+
+kernelTest('a Service with no endpoints: rejected (connection refused)', () => {
+  check({ name: 'no-endpoints', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.17', dport: 80, count: 3 });
+});
+
+kernelTest('session affinity: a new client is spread, then sticks to its endpoint (recent --rcheck)', () => {
+  const s: Scenario = { name: 'affinity', from: 'pod-2', src: '10.244.1.3', dst: '10.96.0.15', dport: 80, count: 100 };
+  const fresh = simulate(s);
+  const kernel = runKernel(s);
+  assert.ok(kernel.every((k) => k.kind === 'answered'), JSON.stringify(kernel.slice(0, 3)));
+  const pods = new Set(kernel.map((k) => (k.kind === 'answered' ? k.pod : '')));
+  assert.equal(pods.size, 1, `every connection of one client lands on one endpoint, got ${[...pods].join(', ')}`);
+  const [pod] = [...pods];
+  // The first connection: a new client, spread over every endpoint; the kernel's pick is one of them.
+  const first = fresh.outcomes.find((o) => podOf(o) === pod);
+  assert.ok(first, `${pod} is one of the simulator's outcomes for a new client`);
+  assert.equal(fresh.outcomes.length, 3);
+  // Every later one: a returning client in that endpoint's recent list goes there with p = 1.
+  const sep = first.hops.find((h) => h.action === 'dnat')?.chain;
+  assert.ok(sep?.startsWith('KUBE-SEP-'));
+  const returning = simulate(s, { returningClient: true, recentLists: [sep] });
+  assert.deepEqual(returning.outcomes.map((o) => [podOf(o), o.probability]), [[pod, 1]]);
+  console.log(`affinity: all ${kernel.length} connections to ${pod}; simulator: new client ${fresh.outcomes.map((o) => `${podOf(o)} ${o.probability.toFixed(3)}`).join(', ')}; returning in ${sep} → ${pod} p=1`);
+});
