@@ -76,3 +76,16 @@ test('after all that, a valid request still answers', async () => {
   assert.match((hover.contents as MarkupContent).value, /3 pods in 1 workload/);
   assert.ok(client.isRunning);
 });
+
+test('positions count UTF-16 code units (non-ASCII and astral characters before the caret)', async () => {
+  const text = `# 日本語 🚀🚀 comment\napiVersion: v1\nkind: Service\nmetadata:\n  name: "ünïcødé-🚀"\nspec:\n  selector: {app: web, emoji: "🚀"}\n`;
+  const uri = ws.write('unicode.yaml', text);
+  await client.open(uri, text);
+  // `app` sits after `  selector: {` on line 6; the line itself has an astral character later on.
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 6, character: 15 } });
+  assert.match((hover?.contents as MarkupContent | undefined)?.value ?? '', /Service `ünïcødé-🚀`\*\* selects `app=web, emoji=🚀`/);
+  const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+  // The name's range covers exactly `"ünïcødé-🚀"` (quotes included): 10 + 2 UTF-16 units.
+  assert.deepEqual(symbols[0].selectionRange, { start: { line: 4, character: 8 }, end: { line: 4, character: 8 + 12 } });
+  await client.close(uri);
+});
