@@ -122,8 +122,10 @@ test('categories are Marketplace categories; keywords describe the domain (at mo
   for (const k of ['kubernetes', 'kube-proxy', 'iptables', 'conntrack']) assert.ok(keywords.includes(k), `keyword ${k} missing`);
 });
 
-test('activates on YAML and declares its languages; untrusted-workspace support is declared', () => {
-  assert.ok(manifest.activationEvents?.includes('onLanguage:yaml'), 'no onLanguage:yaml activation');
+test('activates on YAML, iptables and conntrack documents and declares those languages; untrusted-workspace support is declared', () => {
+  for (const language of ['yaml', 'iptables', 'conntrack']) {
+    assert.ok(manifest.activationEvents?.includes(`onLanguage:${language}`), `no onLanguage:${language} activation`);
+  }
   const languages = new Set((manifest.contributes?.languages ?? []).map((l) => l.id));
   assert.ok(languages.has('iptables') && languages.has('conntrack'), 'iptables/conntrack languages not contributed');
   const untrusted = manifest.capabilities?.untrustedWorkspaces;
