@@ -535,6 +535,17 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   };
 }
 
+/**
+ * Both families, as kube-proxy's dual-stack meta-proxier runs them: the IPv6 proxier never has
+ * localhost NodePorts.
+ */
+export function generateDualStackRules(input: ProxierInput): { readonly ipv4: GeneratedRules; readonly ipv6: GeneratedRules } {
+  return {
+    ipv4: generateRules({ ...input, config: { ...input.config, ipFamily: 'ipv4' } }),
+    ipv6: generateRules({ ...input, config: { ...input.config, ipFamily: 'ipv6', localhostNodePorts: false } }),
+  };
+}
+
 function joinLines(lines: readonly string[]): string {
   return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }

@@ -1,5 +1,5 @@
 /** The kube-proxy (iptables mode) rule generator: one front door for callers. */
-export { generateRules } from './generateRules';
+export { generateRules, generateDualStackRules } from './generateRules';
 export { computeProbability, formatFixedGo } from './probability';
 export {
   servicePortChainName,

@@ -99,8 +99,11 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
   }
   entries.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byKey = new Map<string, ServicePortInfo>();
+  const seen = new Set<string>();
   for (const { ns, name, o } of entries) {
     const object = `${ns}/${name}`;
+    if (seen.has(object)) messages.push({ severity: 'warning', message: 'more than one Service with this namespace/name; the last one wins', object });
+    seen.add(object);
     const spec = asRecord(o.spec) ?? {};
     const type = asString(spec.type) ?? '';
     const specClusterIP = asString(spec.clusterIP) ?? '';
