@@ -212,7 +212,7 @@ kernelTest('session affinity: a new client is spread, then sticks to its endpoin
   assert.equal(fresh.outcomes.length, 3);
   // Every later one: a returning client in that endpoint's recent list goes there with p = 1.
   const sep = first.hops.find((h) => h.action === 'dnat')?.chain;
-  assert.ok(sep?.startsWith('KUBE-SEP-'));
+  assert.ok(sep !== undefined && sep.startsWith('KUBE-SEP-'), 'the DNAT happened in a KUBE-SEP chain');
   const returning = simulate(s, { returningClient: true, recentLists: [sep] });
   assert.deepEqual(returning.outcomes.map((o) => [podOf(o), o.probability]), [[pod, 1]]);
   console.log(`affinity: all ${kernel.length} connections to ${pod}; simulator: new client ${fresh.outcomes.map((o) => `${podOf(o)} ${o.probability.toFixed(3)}`).join(', ')}; returning in ${sep} → ${pod} p=1`);
