@@ -152,7 +152,7 @@ export class LspTestClient {
   }
 
   /** Resolves when the server reports its first workspace scan done. */
-  async waitForReady(timeoutMs = 10000): Promise<WorkspaceStatusResult> {
+  async waitForReady(timeoutMs = 30000): Promise<WorkspaceStatusResult> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const status = await this.request<WorkspaceStatusResult>(WorkspaceStatusMethod, {});
@@ -183,7 +183,7 @@ export class LspTestClient {
   }
 
   /** Waits until the diagnostics published for `uri` satisfy `predicate`. */
-  waitForDiagnostics(uri: string, predicate: (d: readonly Diagnostic[]) => boolean, timeoutMs = 10000): Promise<Diagnostic[]> {
+  waitForDiagnostics(uri: string, predicate: (d: readonly Diagnostic[]) => boolean, timeoutMs = 30000): Promise<Diagnostic[]> {
     return new Promise((resolvePromise, reject) => {
       const check = (): boolean => {
         const current = this.diagnostics.get(uri);

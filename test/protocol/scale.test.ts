@@ -46,28 +46,28 @@ test(`${TEAMS * APPS_PER_TEAM * 2} files are read and analysed within 20 s, with
   assert.equal([...client.diagnostics.values()].filter((d) => d.length > 0).length, 0);
 });
 
-test('breaking one Deployment flags its Service in another file within 3 s, and fixing it clears it', async () => {
+test('breaking one Deployment flags its Service in another file within 5 s, and fixing it clears it', async () => {
   const deployUri = ws.fileUri('team-7/app-3/deployment.yaml');
   const serviceUri = ws.fileUri('team-7/app-3/service.yaml');
   await client.open(deployUri, deployment(7, 3));
   let t0 = Date.now();
   await client.change(deployUri, deployment(7, 3, 'app-3-typo'));
-  await client.waitForDiagnostics(serviceUri, (d) => d.some((x) => x.code === 'service-selector-matches-no-pods'), 3000);
+  await client.waitForDiagnostics(serviceUri, (d) => d.some((x) => x.code === 'service-selector-matches-no-pods'), 5000);
   const flagMs = Date.now() - t0;
   t0 = Date.now();
   await client.change(deployUri, deployment(7, 3));
-  await client.waitForDiagnostics(serviceUri, (d) => d.length === 0, 3000);
-  assert.ok(flagMs < 3000 && Date.now() - t0 < 3000);
+  await client.waitForDiagnostics(serviceUri, (d) => d.length === 0, 5000);
+  assert.ok(flagMs < 5000 && Date.now() - t0 < 5000);
   // Only that Service was affected.
   assert.equal([...client.diagnostics.values()].filter((d) => d.length > 0).length, 0);
 });
 
-test('a hover in the big workspace answers within 1 s', async () => {
+test('a hover in the big workspace answers within 2 s', async () => {
   const t0 = Date.now();
   const hover = await client.request<{ contents: { value: string } } | null>('textDocument/hover', {
     textDocument: { uri: ws.fileUri('team-39/app-14/service.yaml') },
     position: positionOf(service(39, 14), 'app: app-14', 1),
   });
-  assert.ok(Date.now() - t0 < 1000);
+  assert.ok(Date.now() - t0 < 2000);
   assert.match(hover?.contents.value ?? '', /2 pods in 1 workload/);
 });
