@@ -6,8 +6,8 @@ import {
 } from '../labels/matchesSelector';
 import type { PodTemplate } from '../workspace/podTemplates';
 import type { NamespaceContent } from '../workspace/workspaceSnapshot';
-import { describe, isLikelyTypo, makeDiagnostic, relatedAt, spanAt } from './helpers';
-import type { Diagnostic } from './types';
+import { describe, formatScalarText, isLikelyTypo, makeDiagnostic, relatedAt, replaceValueFix, spanAt, wasQuoted } from './helpers';
+import type { Diagnostic, Fix, TextEdit } from './types';
 
 /**
  * networkpolicy-selector-matches-no-pods: `spec.podSelector`, and the `podSelector` of every
@@ -62,7 +62,26 @@ function checkSelector(policy: ManifestObject, path: FieldPath, where: string, c
     selector: formatSelector(selector),
     namespace: content.namespace,
     detail,
-  }, { related: closest ? [relatedAt(closest.object, closest.labelsPath, `pod template labels of ${describe(closest.object)}`)] : [] });
+  }, {
+    related: closest ? [relatedAt(closest.object, closest.labelsPath, `pod template labels of ${describe(closest.object)}`)] : [],
+    fixes: closest ? typoFixes(policy, path, selector, closest) : [],
+  });
+}
+
+/** When the selector misses the closest pod template only by typos in matchLabels values: use the template's values. */
+function typoFixes(policy: ManifestObject, path: FieldPath, selector: LabelSelector, closest: PodTemplate): Fix[] {
+  if (!selector.matchExpressions.every((r) => matchesRequirement(r, closest.labels))) return [];
+  const edits: TextEdit[] = [];
+  for (const [k, v] of Object.entries(selector.matchLabels)) {
+    const w = Object.prototype.hasOwnProperty.call(closest.labels, k) ? closest.labels[k] : undefined;
+    if (w === v) continue;
+    if (w === undefined || !isLikelyTypo(v, w)) return [];
+    const valuePath = [...path, 'matchLabels', k];
+    const edit = replaceValueFix(policy, valuePath, formatScalarText(w, policy.uri, wasQuoted(policy, valuePath)), '')?.edits[0];
+    if (!edit) return [];
+    edits.push(edit);
+  }
+  return edits.length ? [{ title: `Select the pods of ${describe(closest.object)} (${edits.length === 1 ? 'fix the typo' : 'fix the typos'})`, edits }] : [];
 }
 
 function formatPodLabels(t: PodTemplate): string {
