@@ -26,14 +26,19 @@ export function relatedAt(obj: ManifestObject, path: FieldPath, message: string)
 
 /**
  * Where to point a diagnostic for `path`: the field (key and value) when it fits on one line, just
- * its key when the value is a multi-line block, else the nearest parent, else the object.
+ * its key when the value is a multi-line block (the first line of a multi-line sequence item),
+ * else the nearest parent, else the object.
  */
 export function spanAt(obj: ManifestObject, path: FieldPath): Span {
   const node = fieldNode(obj, path);
   const entry = entrySpan(obj, path);
   if (!node || !entry) return nearestSpan(obj, path);
   const inside = obj.source.slice(entry.start - obj.span.start, entry.end - obj.span.start);
-  return node.keySpan && inside.includes('\n') ? node.keySpan : entry;
+  const newline = inside.indexOf('\n');
+  if (newline < 0) return entry;
+  if (node.keySpan) return node.keySpan;
+  // A multi-line sequence item: its first line.
+  return { start: entry.start, end: entry.start + inside.slice(0, newline).trimEnd().length };
 }
 
 /** `Deployment "web"` (and the namespace when asked). */
