@@ -206,5 +206,10 @@ describe('configuration', () => {
     ));
   test('errors are reported with their path, never thrown', () =>
     check({ ...head, detectLocalMode: 'Bogus', iptables: { masqueradeBit: 40, masqueradeAll: 'yes' }, nodePortAddresses: 'x' }, {}, ['detectLocalMode', 'iptables.masqueradeBit', 'iptables.masqueradeAll', 'nodePortAddresses']));
+  test('conntrack.tcpBeLiberal and feature gates', () =>
+    check(
+      { ...head, conntrack: { tcpBeLiberal: true }, featureGates: { LoadBalancerIPMode: false } },
+      { conntrackTCPLiberal: true, featureGates: { LoadBalancerIPMode: false, PreferSameTrafficDistribution: false } },
+    ));
   test('not an object', () => assert.equal(parseKubeProxyConfiguration(null).errors.length, 1));
 });

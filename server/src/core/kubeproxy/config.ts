@@ -55,7 +55,8 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 /**
  * Reads the fields of a `kubeproxy.config.k8s.io/v1alpha1` KubeProxyConfiguration that change the
  * iptables rules: clusterCIDR, detectLocalMode + detectLocal, iptables.masqueradeBit,
- * iptables.masqueradeAll, iptables.localhostNodePorts, nodePortAddresses, hostnameOverride.
+ * iptables.masqueradeAll, iptables.localhostNodePorts, nodePortAddresses, hostnameOverride,
+ * conntrack.tcpBeLiberal and the featureGates LoadBalancerIPMode / PreferSameTrafficDistribution.
  * Never throws: wrong types are reported and skipped.
  */
 export function parseKubeProxyConfiguration(obj: unknown): ParsedKubeProxyConfiguration {
@@ -132,6 +133,23 @@ export function parseKubeProxyConfiguration(obj: unknown): ParsedKubeProxyConfig
     }
   }
 
+  // conntrack.tcpBeLiberal makes kube-proxy set nf_conntrack_tcp_be_liberal, which it then reads back.
+  const conntrack = asRecordOrReport(obj.conntrack, ['conntrack'], errors);
+  if (conntrack) {
+    const liberal = bool(conntrack.tcpBeLiberal, ['conntrack', 'tcpBeLiberal']);
+    if (liberal === true) config.conntrackTCPLiberal = true;
+  }
+
+  const gates = asRecordOrReport(obj.featureGates, ['featureGates'], errors);
+  if (gates) {
+    const defaults = defaultProxierConfig().featureGates;
+    const lbipmode = bool(gates.LoadBalancerIPMode, ['featureGates', 'LoadBalancerIPMode']);
+    const psnode = bool(gates.PreferSameTrafficDistribution, ['featureGates', 'PreferSameTrafficDistribution']);
+    if (lbipmode !== undefined || psnode !== undefined) {
+      config.featureGates = { LoadBalancerIPMode: lbipmode ?? defaults.LoadBalancerIPMode, PreferSameTrafficDistribution: psnode ?? defaults.PreferSameTrafficDistribution };
+    }
+  }
+
   if (obj.nodePortAddresses !== undefined && obj.nodePortAddresses !== null) {
     if (!Array.isArray(obj.nodePortAddresses)) errors.push({ message: 'nodePortAddresses must be a list', path: ['nodePortAddresses'] });
     else {
@@ -144,6 +162,13 @@ export function parseKubeProxyConfiguration(obj: unknown): ParsedKubeProxyConfig
     }
   }
   return { config, mode, errors };
+}
+
+function asRecordOrReport(v: unknown, path: (string | number)[], errors: ConfigurationError[]): Record<string, unknown> | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (isRecord(v)) return v;
+  errors.push({ message: `${path.join('.')} must be an object`, path });
+  return undefined;
 }
 
 /** The default configuration with a KubeProxyConfiguration's settings applied. */
