@@ -129,3 +129,14 @@ function positionOfAfter(text: string, anchor: string, needle: string): { line: 
   const before = text.slice(0, at);
   return { line: before.split('\n').length - 1, character: at - (before.lastIndexOf('\n') + 1) };
 }
+
+test('hover on one label of a Service that selects nothing shows that label on every pod template', async () => {
+  const text = SERVICE_YAML.replace('name: web', 'name: typo').replace('app: web', 'app: wbe');
+  const uri = ws.write('typo.yaml', text);
+  await client.open(uri, text);
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, 'app: wbe', 1) });
+  const value = (hover?.contents as MarkupContent | undefined)?.value ?? '';
+  assert.match(value, /no pods match/);
+  assert.match(value, /`app` on the pod templates of namespace `default`:\n\n- Deployment `web`: `app=web`$/);
+  await client.close(uri);
+});

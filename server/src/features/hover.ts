@@ -31,6 +31,7 @@ export function provideHover(ctx: FeatureContext, params: HoverParams): Hover | 
 function describeTarget(ctx: FeatureContext, target: Target): string[] | undefined {
   switch (target.kind) {
     case 'service-selector':
+      return [...describeServiceSelection(ctx, target.service), ...describeLabelAcrossTemplates(ctx, target.service, target.labelKey)];
     case 'service-name':
       return describeServiceSelection(ctx, target.service);
     case 'pod-labels': {
@@ -65,4 +66,27 @@ function describeServiceSelection(ctx: FeatureContext, service: ManifestObject):
   const head = `**Service ${inlineCode(service.name)}** selects ${inlineCode(formatLabels(selector))} in namespace ${inlineCode(ns)}: ${formatPodSummary(summarizePods(templates))}`;
   if (templates.length === 0) return [head, '', `No pod template in namespace ${inlineCode(ns)} carries every selector label.`];
   return [head, '', ...templates.map((t) => `- ${t.kind} ${inlineCode(t.name)} — ${formatReplicas(t)} — ${inlineCode(ctx.displayPath(t.object.uri))}`)];
+}
+
+/** How many pod templates to list when showing one label's values across a namespace. */
+const MAX_LABEL_ROWS = 10;
+
+/**
+ * On one selector label of a Service that selects nothing: the value each pod template of the
+ * namespace gives that label, so a typo or a missing label shows at a glance.
+ */
+function describeLabelAcrossTemplates(ctx: FeatureContext, service: ManifestObject, labelKey: string | undefined): string[] {
+  if (labelKey === undefined || service.namespace === undefined) return [];
+  if (findSelectedTemplates(ctx.snapshot, service).length > 0) return [];
+  const templates = ctx.snapshot.podTemplates(service.namespace);
+  if (templates.length === 0) return [];
+  const wanted = stringMapAt(service.value, ['spec', 'selector'])?.[labelKey];
+  const rows = templates.slice(0, MAX_LABEL_ROWS).map((t) => {
+    const has = Object.prototype.hasOwnProperty.call(t.labels, labelKey);
+    const value = has ? inlineCode(`${labelKey}=${t.labels[labelKey]}`) : `no ${inlineCode(labelKey)} label`;
+    const mark = has && t.labels[labelKey] === wanted ? ' ✓' : '';
+    return `- ${t.kind} ${inlineCode(t.name)}: ${value}${mark}`;
+  });
+  const more = templates.length > MAX_LABEL_ROWS ? [`- … and ${templates.length - MAX_LABEL_ROWS} more`] : [];
+  return ['', `${inlineCode(labelKey)} on the pod templates of namespace ${inlineCode(service.namespace)}:`, '', ...rows, ...more];
 }
