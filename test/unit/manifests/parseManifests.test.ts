@@ -156,3 +156,10 @@ test('never throws: every prefix of a manifest, and some hostile inputs', () => 
     assert.doesNotThrow(() => parseManifests('h.yaml', t));
   }
 });
+
+test('duplicate keys are syntax errors at the repeated key (kubectl rejects them)', () => {
+  const { text, spans } = extractSpans('apiVersion: v1\nkind: Service\nmetadata:\n  name: a\n  labels: {x: y}\n  ⟦labels⟧: {z: w}\n');
+  const file = parseManifests('d.yaml', text);
+  assert.deepEqual(file.errors.map((e) => [e.span, e.message]), [[spans[0], 'duplicate key "labels": a key may appear only once in a mapping (kubectl rejects the file)']]);
+  assert.equal(file.objects[0].inBrokenDocument, true);
+});

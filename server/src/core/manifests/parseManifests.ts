@@ -55,7 +55,7 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
 
   if (!MENTIONS_KUBERNETES.test(text)) return skipWithoutParsing(uri, text);
 
-  const docs = parseAllDocuments(text, { keepSourceTokens: true, merge: true, prettyErrors: false, uniqueKeys: false });
+  const docs = parseAllDocuments(text, { keepSourceTokens: true, merge: true, prettyErrors: false });
   const documents: readonly Document.Parsed[] = Array.isArray(docs) ? docs : [];
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
@@ -71,8 +71,17 @@ function parseUnsafe(uri: string, text: string): ManifestFile {
       if (seen.has(key)) continue;
       seen.add(key);
       const s = Math.max(0, Math.min(start, text.length));
-      const e = Math.max(s, Math.min(end, text.length));
-      errors.push({ span: { start: s, end: e > s ? e : Math.min(s + 1, text.length) }, message: firstLine(err.message), code: err.code });
+      let e = Math.max(s, Math.min(end, text.length));
+      let message = firstLine(err.message);
+      if (err.code === 'DUPLICATE_KEY') {
+        // yaml points at the key's first character: cover the whole key and name it.
+        const key = /^("[^"\n]*"|'[^'\n]*'|[^:\n]*?)\s*:/.exec(text.slice(s));
+        if (key) {
+          e = s + key[1].length;
+          message = `duplicate key ${key[1].startsWith('"') || key[1].startsWith("'") ? key[1] : `"${key[1]}"`}: a key may appear only once in a mapping (kubectl rejects the file)`;
+        }
+      }
+      errors.push({ span: { start: s, end: e > s ? e : Math.min(s + 1, text.length) }, message, code: err.code });
     }
     const contents = doc.contents as YamlNode | null;
     if (!contents) continue;
