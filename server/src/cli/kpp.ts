@@ -1,5 +1,7 @@
 // The `kpp` command line: a dispatcher over subcommands, each in a file of its own.
 import { checkCommand } from './check';
+import { rulesCommand } from './rules';
+import { traceCommand } from './trace';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Subcommand } from './io';
 import { TOOL_VERSION } from './version';
 
@@ -9,6 +11,8 @@ import { TOOL_VERSION } from './version';
  */
 export const SUBCOMMANDS: readonly Subcommand[] = [
   checkCommand,
+  rulesCommand,
+  traceCommand,
 ];
 
 function usage(): string {
@@ -70,6 +74,7 @@ if (require.main === module) {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
     cwd: process.cwd(),
+    color: process.stdout.isTTY === true && !process.env.NO_COLOR,
   };
   void main(process.argv.slice(2), io).then((code) => {
     process.exitCode = code;

@@ -107,6 +107,7 @@ function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep
     case 'policy':
       return { kind: 'rule', title: `${where} policy`, explanation: `No rule in ${h.chain} decided, so the chain's policy applies.` };
     case 'return':
+      if (h.chain === 'KUBE-POSTROUTING') return { kind: 'rule', title: 'KUBE-POSTROUTING: no masquerade', explanation: 'The packet does not carry the 0x4000 masquerade mark, so KUBE-POSTROUTING returns without touching it: the source address is kept.' };
       return { kind: 'rule', title: `RETURN from ${h.chain}`, explanation: `The packet returns to the chain that jumped to ${h.chain}.` };
     default:
       break;
@@ -127,7 +128,12 @@ function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep
   if (t.startsWith('KUBE-EXT-')) return { kind: 'chain', title: t, explanation: `The destination ${endpointText(before.dst, before.dport)} is an external address of ${svcLabel} (${comment ?? 'external'}); ${t} decides about masquerading before load balancing.` };
   if (t.startsWith('KUBE-FW-')) return { kind: 'chain', title: t, explanation: `${t} checks loadBalancerSourceRanges: only the allowed client ranges go on.` };
   if (t === 'KUBE-MARK-MASQ') return { kind: 'mark-masq', title: 'KUBE-MARK-MASQ', explanation: `${comment ? `Marked for masquerade (${comment}): ` : ''}KUBE-MARK-MASQ sets the 0x4000 bit of the packet mark. Nothing changes yet; KUBE-POSTROUTING will masquerade the packet as it leaves the node.` };
+  if (h.table === 'filter' && /^KUBE-(SERVICES|EXTERNAL-SERVICES|NODEPORTS|PROXY-FIREWALL|FIREWALL)$/.test(t)) {
+    return { kind: 'chain', title: t, explanation: `${where} checks ${t}, where kube-proxy puts its filter verdicts: REJECT for Services with no endpoints, DROP for traffic-policy Local Services without a local endpoint and for clients outside loadBalancerSourceRanges. ${comment ? `(${comment})` : ''}`.trim() };
+  }
+  if (h.table === 'filter' && t === 'KUBE-FORWARD') return { kind: 'chain', title: t, explanation: 'KUBE-FORWARD accepts forwarded packets that carry the masquerade mark or belong to a known connection, and drops packets conntrack finds INVALID.' };
   if (t === 'KUBE-SERVICES' || t === 'KUBE-NODEPORTS') return { kind: 'chain', title: t, explanation: t === 'KUBE-SERVICES' ? `${where} hands every packet to KUBE-SERVICES, which compares its destination with every Service address: a linear scan, one rule after another.` : `The destination is one of the node's own addresses, so KUBE-NODEPORTS looks for a NodePort ${before.dport}.` };
+  if (t === 'KUBE-POSTROUTING') return { kind: 'chain', title: t, explanation: 'On its way out of the node the packet passes KUBE-POSTROUTING, which masquerades it if it carries the 0x4000 mark.' };
   return { kind: 'chain', title: t || where, explanation: comment ? `${where}: ${comment}.` : `${where} jumps to ${t}.` };
 }
 
@@ -307,6 +313,7 @@ function stepsFromOutcome(env: TraceEnvironment, o: Outcome, start: Start, svcLa
       table: h.table,
       chain: h.chain,
       ...(h.rule !== undefined ? { rule: h.rule } : {}),
+      ...(h.line !== undefined ? { line: h.line } : {}),
       packet: h.packet,
       rewrites: rewrites(before, h.packet),
       ...(markText(h.mark) ? { mark: markText(h.mark)! } : {}),

@@ -56,6 +56,8 @@ export interface TraceStep {
   /** One or two plain sentences. */
   readonly explanation: string;
   readonly source?: SourceRef;
+  /** 0-based line of `rule` in the ruleset the simulator ran on (the dump, or the node's generated restore text). */
+  readonly line?: number;
 }
 
 export interface TraceBranch {
