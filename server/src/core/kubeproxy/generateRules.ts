@@ -449,6 +449,9 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     else if (!localhostNodePorts) dest += ' ! -d 127.0.0.0/8';
     natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} ${dest} -j ${KUBE_NODEPORTS}`);
   } else {
+    if (!config.nodeInterfaceAddresses) {
+      messages.push({ severity: 'info', message: `node interface addresses assumed: 127.0.0.1/8, ::1/128 and the node IPs (${nodeIPCandidates.join(', ') || 'none'})` });
+    }
     const ifaces = config.nodeInterfaceAddresses ?? assumedInterfaces(nodeIPCandidates);
     for (const a of nodeIPsInCIDRs(npaCIDRs, ifaces)) {
       if (a.loopback && (isIPv6 || !localhostNodePorts)) {
