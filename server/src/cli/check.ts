@@ -103,7 +103,7 @@ export const checkCommand: Subcommand = {
   run(args: readonly string[], io: CliIo): number {
     const options = parseCheckArgs(args);
     const report = runCheck(options, io.cwd);
-    const print = options.format === 'json' ? formatJson : options.format === 'sarif' ? formatSarif : formatText;
+    const print = options.format === 'json' ? formatJson : options.format === 'sarif' ? formatSarif : (r: CheckReport) => formatText(r, { color: io.color });
     io.stdout(print(report));
     const found = report.diagnostics.some((d) => d.severity === 'error' || d.severity === 'warning');
     return found && !options.exitZero ? EXIT_FINDINGS : EXIT_OK;

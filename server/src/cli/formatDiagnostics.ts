@@ -43,8 +43,12 @@ function plural(n: number, word: string, many = `${word}s`): string {
   return `${n} ${n === 1 ? word : many}`;
 }
 
+const ANSI = { reset: '\x1b[0m', bold: '\x1b[1m', dim: '\x1b[2m', red: '\x1b[31m', yellow: '\x1b[33m', blue: '\x1b[34m', cyan: '\x1b[36m' };
+const SEVERITY_COLOUR: Record<Severity, string> = { error: ANSI.red, warning: ANSI.yellow, information: ANSI.blue, hint: ANSI.dim };
+
 /** For people: `file:line:col severity code message`, grouped by file, then a summary line. */
-export function formatText(report: CheckReport): string {
+export function formatText(report: CheckReport, options: { color?: boolean } = {}): string {
+  const paint = (code: string, text: string) => (options.color ? `${code}${text}${ANSI.reset}` : text);
   const cache = new Map<string, LineIndex>();
   const lines: string[] = [];
   let currentFile: string | undefined;
@@ -54,12 +58,12 @@ export function formatText(report: CheckReport): string {
       currentFile = d.uri;
     }
     const r = toRegion(report, d.uri, d.span, cache);
-    lines.push(`${report.display(d.uri)}:${r.line}:${r.column} ${d.severity} ${d.code} ${d.message}`);
+    lines.push(`${paint(ANSI.bold, `${report.display(d.uri)}:${r.line}:${r.column}`)} ${paint(SEVERITY_COLOUR[d.severity], d.severity)} ${paint(ANSI.dim, d.code)} ${d.message}`);
     for (const rel of d.related) {
       const rr = toRegion(report, rel.uri, rel.span, cache);
-      lines.push(`    related ${report.display(rel.uri)}:${rr.line}:${rr.column} ${rel.message}`);
+      lines.push(paint(ANSI.dim, `    related ${report.display(rel.uri)}:${rr.line}:${rr.column} ${rel.message}`));
     }
-    for (const fix of d.fixes ?? []) lines.push(`    quick fix: ${fix.title}`);
+    for (const fix of d.fixes ?? []) lines.push(paint(ANSI.cyan, `    quick fix: ${fix.title}`));
   }
   const counts = countBySeverity(report.diagnostics);
   const files = new Set(report.diagnostics.map((d) => d.uri)).size;

@@ -4,6 +4,8 @@ export interface CliIo {
   readonly stderr: (text: string) => void;
   /** Paths in output are relative to this folder. */
   readonly cwd: string;
+  /** Colour the text output (a terminal, and NO_COLOR unset). */
+  readonly color?: boolean;
 }
 
 /** A `kpp` subcommand. Register it in the table in `kpp.ts`. */

@@ -61,6 +61,15 @@ test('text: file:line:col severity code message, related locations, quick fixes 
   assert.equal(lines.at(-1), '1 problem in 1 file: 0 errors, 1 warning, 0 information, 0 hints (2 files checked, 2 Kubernetes objects).');
 });
 
+test('text in colour for a terminal: the same words, with ANSI codes', async () => {
+  let out = '';
+  const code = await main(['check', 'bad'], { stdout: (t) => (out += t), stderr: () => undefined, cwd: root, color: true });
+  assert.equal(code, 1);
+  const ESC = String.fromCharCode(27);
+  assert.ok(out.includes(`${ESC}[33mwarning${ESC}[0m`), out);
+  assert.equal(out.split(ESC).map((part, i) => (i === 0 ? part : part.replace(/^\[\d+m/, ''))).join(''), (await run('check', 'bad')).out);
+});
+
 test('json: exactly the documented shape, 1-based positions', async () => {
   const r = await run('check', 'bad', '--format', 'json');
   assert.equal(r.code, 1);
