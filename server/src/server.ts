@@ -3,6 +3,7 @@
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
+  CodeLensRefreshRequest,
   createConnection,
   DidChangeWatchedFilesNotification,
   FileChangeType,
@@ -116,8 +117,18 @@ function canonicalParams<T extends { textDocument: { uri: string } }>(params: T)
   return { ...params, textDocument: { ...params.textDocument, uri: canonicalUri(params.textDocument.uri) } };
 }
 
+/** The index generation the client's CodeLenses were last refreshed for. */
+let lensGeneration = -1;
+
+/** Lenses count pods in other files: after a change anywhere, ask the client to re-request them. */
+function refreshCodeLenses(): void {
+  if (!capabilities.workspace?.codeLens?.refreshSupport || host.generation === lensGeneration) return;
+  lensGeneration = host.generation;
+  connection.sendRequest(CodeLensRefreshRequest.type).catch((err) => logger.error(`codeLens refresh failed: ${describeError(err)}`));
+}
+
 const publisher = new DiagnosticsPublisher(
-  { publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }) },
+  { publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }), afterPublish: refreshCodeLenses },
   computeAllDiagnostics,
   (err) => logger.error(`diagnostics failed: ${describeError(err)}`),
 );

@@ -66,6 +66,18 @@ test('CodeLens on the Service counts pods and workloads and peeks them', async (
   assert.deepEqual(locations.map((l) => l.uri), [ws.fileUri('apps/deploy.yaml')]);
 });
 
+test('scaling the Deployment in its own file refreshes the Service CodeLens in another', async () => {
+  const deployUri = ws.fileUri('apps/deploy.yaml');
+  const before = client.codeLensRefreshes;
+  await client.open(deployUri, DEPLOY_YAML);
+  await client.change(deployUri, DEPLOY_YAML.replace('replicas: 3', 'replicas: 5'));
+  await client.waitFor('a CodeLens refresh', () => client.codeLensRefreshes > before);
+  const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: ws.fileUri('service.yaml') } });
+  assert.equal(lenses[0].command?.title, '5 pods in 1 workload');
+  await client.close(deployUri);
+  await client.waitFor('the lens back at 3 pods', () => client.codeLensRefreshes > before + 1);
+});
+
 test('definition: selector label → the pod template label; Ingress backend → Service; backend port → Service port', async () => {
   const fromSelector = await client.request<Location[]>('textDocument/definition', {
     textDocument: { uri: ws.fileUri('service.yaml') },

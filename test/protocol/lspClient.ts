@@ -80,6 +80,8 @@ export class LspTestClient {
   private exited = false;
   initializeResult: InitializeResult | undefined;
   readonly configurationRequests: unknown[] = [];
+  /** How many workspace/codeLens/refresh requests the server sent. */
+  codeLensRefreshes = 0;
   /** client/registerCapability registrations the server asked for. */
   readonly registrations: { id: string; method: string; registerOptions?: unknown }[] = [];
   /** window/logMessage notifications (errors caught by the server's runSafe land here). */
@@ -107,6 +109,11 @@ export class LspTestClient {
       this.registrations.push(...p.registrations);
     });
     this.connection.onRequest(WorkDoneProgressCreateRequest.type, () => undefined);
+    this.connection.onRequest('workspace/codeLens/refresh', () => {
+      this.codeLensRefreshes++;
+      this.notifyWaiters();
+      return null;
+    });
     this.connection.onNotification('window/logMessage', (p: { type: number; message: string }) => {
       this.logMessages.push(p);
     });
@@ -124,7 +131,7 @@ export class LspTestClient {
       ...(options.initializationOptions !== undefined ? { initializationOptions: options.initializationOptions } : {}),
       workspaceFolders: options.workspaceFolders.map((uri, i) => ({ uri, name: `folder${i}` })),
       capabilities: {
-        workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+        workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true }, codeLens: { refreshSupport: true } },
         textDocument: {
           publishDiagnostics: { relatedInformation: true, codeDescriptionSupport: true },
           hover: { contentFormat: ['markdown', 'plaintext'] },
@@ -211,6 +218,26 @@ export class LspTestClient {
         }
       };
       if (!check()) this.waiters.push(waiter);
+    });
+  }
+
+  /** Resolves when `condition` holds, re-checked on every message from the server. */
+  waitFor(description: string, condition: () => boolean, timeoutMs = 30000): Promise<void> {
+    return new Promise((resolvePromise, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        reject(new Error(`timed out waiting for ${description}`));
+      }, timeoutMs);
+      const waiter = (): void => {
+        if (!condition()) return;
+        clearTimeout(timer);
+        this.waiters.splice(this.waiters.indexOf(waiter), 1);
+        resolvePromise();
+      };
+      if (condition()) {
+        clearTimeout(timer);
+        resolvePromise();
+      } else this.waiters.push(waiter);
     });
   }
 

@@ -4,6 +4,8 @@ import type { Diagnostic } from 'vscode-languageserver';
 
 export interface PublishTarget {
   publish(uri: string, diagnostics: Diagnostic[]): void;
+  /** Called after every publishing pass (e.g. to ask the client to refresh CodeLenses). */
+  afterPublish?(): void;
 }
 
 export class DiagnosticsPublisher {
@@ -62,6 +64,7 @@ export class DiagnosticsPublisher {
         this.target.publish(uri, []);
       }
     }
+    this.target.afterPublish?.();
   }
 
   dispose(): void {
