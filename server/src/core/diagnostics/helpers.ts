@@ -158,5 +158,6 @@ export function addMapEntriesEdit(obj: ManifestObject, path: FieldPath, entries:
   if (lineStart < 0) return undefined;
   const indent = before.slice(lineStart + 1);
   if (!/^[ ]*$/.test(indent)) return undefined;
-  return { uri: obj.uri, span: { start: lastEnd, end: lastEnd }, newText: entries.map((e) => `\n${indent}${pair(e)}`).join('') };
+  const eol = obj.source.includes('\r\n') ? '\r\n' : '\n';
+  return { uri: obj.uri, span: { start: lastEnd, end: lastEnd }, newText: entries.map((e) => `${eol}${indent}${pair(e)}`).join('') };
 }
