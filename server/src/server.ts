@@ -1,5 +1,10 @@
 // The Kubernetes Packet Path language server. Runs inside VS Code (node IPC) and standalone as
 // `kpp-language-server --stdio` (the same bundle, dist/server.js) for any LSP client.
+//
+// Extending it does not need this file: add a CodeLens provider to features/codeLensProviderList.ts,
+// a `kpp/...` request handler to features/customRequestHandlerList.ts (method and types in
+// protocol.ts), or a diagnostics provider for open iptables/conntrack documents to
+// features/documentDiagnosticProviderList.ts. Everything here runs through runSafe.
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -19,7 +24,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { findRule } from './core/diagnostics/rules';
 import { provideCodeActions } from './features/codeActions';
 import { provideCodeLenses } from './features/codeLens';
-import { codeLensProviders } from './features/codeLensProviders';
+import { codeLensProviders } from './features/codeLensProviderList';
 import { provideDefinition } from './features/definition';
 import { collectDiagnostics } from './features/diagnostics';
 import { provideDocumentSymbols } from './features/documentSymbol';

@@ -1,4 +1,4 @@
-// CodeLenses come from a list of providers (codeLensProviders.ts). Each provider looks at one file
+// CodeLenses come from a list of providers (codeLensProviderList.ts). Each provider looks at one file
 // and returns its lenses; add a lens kind by writing a provider and adding it to the list.
 import type { CodeLens, CodeLensParams } from 'vscode-languageserver';
 import type { FeatureContext } from './featureContext';
