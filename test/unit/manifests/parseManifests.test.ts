@@ -163,3 +163,28 @@ test('duplicate keys are syntax errors at the repeated key (kubectl rejects them
   assert.deepEqual(file.errors.map((e) => [e.span, e.message]), [[spans[0], 'duplicate key "labels": a key may appear only once in a mapping (kubectl rejects the file)']]);
   assert.equal(file.objects[0].inBrokenDocument, true);
 });
+
+test('template text inside quoted or block strings of a valid manifest is not Helm: the file is analysed', () => {
+  const text = [
+    'apiVersion: monitoring.coreos.com/v1',
+    'kind: PrometheusRule',
+    'metadata: {name: alerts, namespace: monitoring}',
+    'spec:',
+    '  groups:',
+    '    - name: node',
+    '      rules:',
+    '        - alert: InstanceDown',
+    '          annotations:',
+    '            summary: "Instance {{ $labels.instance }} down"',
+    '            description: |',
+    '              {{ $labels.instance }} of job {{ $labels.job }} has been down.',
+    '',
+  ].join('\n');
+  const file = parseManifests('rules.yaml', text);
+  assert.equal(file.note, undefined);
+  assert.deepEqual(file.objects.map((o) => `${o.kind}/${o.namespace}/${o.name}`), ['PrometheusRule/monitoring/alerts']);
+  // The same action as a plain value is template syntax.
+  const helm = parseManifests('t.yaml', 'apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n  annotations: {a: "{{ ok }}"}\n');
+  assert.equal(helm.note?.reason, 'helm-template');
+  assert.equal(helm.text.slice(helm.note.span.start, helm.note.span.end), '{{ .Release.Name }}');
+});

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, parseAllDocuments, visit, type Document, type Node as YamlNode } from 'yaml';
 import type { Span } from '../text/span';
 import type { FieldNode, JsonObject, JsonValue, ManifestError, ManifestFile, ManifestNote, ManifestObject } from './types';
 
@@ -43,20 +43,24 @@ export function parseManifests(uri: string, text: string): ManifestFile {
 }
 
 function parseUnsafe(uri: string, text: string): ManifestFile {
-  const template = TEMPLATE_ACTION.exec(text);
-  if (template) {
-    const note: ManifestNote = {
-      reason: 'helm-template',
-      span: { start: template.index, end: template.index + template[0].length },
-      message: 'Skipped: this file contains template syntax ({{ }}), so it is a Helm/Go template rather than a manifest. Render it (helm template) to check the result.',
-    };
-    return { uri, text, objects: [], errors: [], note };
-  }
-
-  if (!MENTIONS_KUBERNETES.test(text)) return skipWithoutParsing(uri, text);
+  const hasTemplateAction = TEMPLATE_ACTION.test(text);
+  if (!hasTemplateAction && !MENTIONS_KUBERNETES.test(text)) return skipWithoutParsing(uri, text);
 
   const docs = parseAllDocuments(text, { keepSourceTokens: true, merge: true, prettyErrors: false });
   const documents: readonly Document.Parsed[] = Array.isArray(docs) ? docs : [];
+  if (hasTemplateAction) {
+    const action = templateActionOutsideStrings(text, documents);
+    if (action) {
+      const note: ManifestNote = {
+        reason: 'helm-template',
+        span: action,
+        message: 'Skipped: this file contains template syntax ({{ }}), so it is a Helm/Go template rather than a manifest. Render it (helm template) to check the result.',
+      };
+      return { uri, text, objects: [], errors: [], note };
+    }
+    if (!MENTIONS_KUBERNETES.test(text)) return skipWithoutParsing(uri, text);
+  }
+
   const objects: ManifestObject[] = [];
   const errors: ManifestError[] = [];
   const seen = new Set<string>();
@@ -122,6 +126,26 @@ function skipWithoutParsing(uri: string, text: string): ManifestFile {
 interface Converted {
   readonly value: JsonValue;
   readonly field: FieldNode;
+}
+
+/**
+ * The first `{{ }}` that makes the file a template, or undefined when every one sits inside a
+ * quoted or block string of valid YAML (Prometheus alert texts, Argo Workflows parameters...:
+ * real manifests whose strings hold template text for another tool).
+ */
+function templateActionOutsideStrings(text: string, documents: readonly Document.Parsed[]): Span | undefined {
+  const actions = [...text.matchAll(new RegExp(TEMPLATE_ACTION.source, 'g'))].map((m) => ({ start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
+  if (actions.length === 0) return undefined;
+  if (documents.some((d) => d.errors.length > 0)) return actions[0];
+  const strings: Span[] = [];
+  for (const doc of documents) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (node.type !== 'PLAIN' && node.range) strings.push({ start: node.range[0], end: node.range[1] });
+      },
+    });
+  }
+  return actions.find((a) => !strings.some((s) => s.start <= a.start && a.end <= s.end));
 }
 
 function collectObjects(uri: string, text: string, root: Converted, broken: boolean, out: ManifestObject[]): void {
