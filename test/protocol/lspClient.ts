@@ -68,6 +68,8 @@ export interface LspClientOptions {
   /** Extra server arguments; `--stdio` is always passed. */
   readonly serverArgs?: readonly string[];
   readonly initializationOptions?: unknown;
+  /** Run this instead of `node dist/server.js` (e.g. the bundle itself, through its shebang). */
+  readonly command?: readonly string[];
 }
 
 /** A running server plus a client connection to it. */
@@ -123,7 +125,8 @@ export class LspTestClient {
 
   /** Spawns the bundled server and runs initialize + initialized. */
   static async start(options: LspClientOptions): Promise<LspTestClient> {
-    const child = spawn(process.execPath, [SERVER_BUNDLE, '--stdio', ...(options.serverArgs ?? [])], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const [cmd, ...args] = options.command ?? [process.execPath, SERVER_BUNDLE];
+    const child = spawn(cmd, [...args, '--stdio', ...(options.serverArgs ?? [])], { stdio: ['pipe', 'pipe', 'pipe'] });
     const client = new LspTestClient(child, options);
     client.initializeResult = await client.connection.sendRequest(InitializeRequest.type, {
       processId: process.pid,
