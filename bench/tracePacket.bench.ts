@@ -107,6 +107,7 @@ if (require.main === module) {
   const count = Number(process.argv[2] ?? 10_000);
   const r = runTracePacketBench(count);
   const ok = r.medianMs < 5;
-  console.log(`tracePacket on ${count} Services (${r.lines} lines): parse ${r.parseMs.toFixed(0)} ms; first trace (builds the chain index, compiles the rules it meets; tsx adds keepNames overhead) ${r.coldMs.toFixed(2)} ms; then median ${r.medianMs.toFixed(3)} ms, p90 ${r.p90Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(3)} ms per trace — ${ok ? 'under' : 'OVER'} the 5 ms budget`);
+  // Timings depend on the machine and its load; the budget is for the steady state once the dump is parsed.
+  console.log(`tracePacket on ${count} Services (${r.lines} lines): parse ${r.parseMs.toFixed(0)} ms; first trace (builds the chain index, compiles the rules it meets) ${r.coldMs.toFixed(2)} ms; then median ${r.medianMs.toFixed(3)} ms, p90 ${r.p90Ms.toFixed(3)} ms, max ${r.maxMs.toFixed(3)} ms per trace — ${ok ? 'under' : 'OVER'} the 5 ms budget`);
   process.exitCode = ok ? 0 : 1;
 }

@@ -14,7 +14,7 @@ export type Cidr =
 const V6_ALL = (1n << 128n) - 1n;
 
 /** Parses a dotted-quad IPv4 address (leading zeros read as decimal, as iptables does). */
-function parseIpv4(text: string): number | undefined {
+export function parseIpv4(text: string): number | undefined {
   let n = 0;
   let part = 0;
   let digits = 0;

@@ -2,7 +2,7 @@ import type { Match, Rule, RuleOption } from '../iptables/model';
 import { canonicalOptionName } from '../iptables/parseRuleSpec';
 import type { Packet } from './types';
 import {
-  cidrContains, ipKey, isLoopback, isLimitedBroadcast, isMulticast, parseCidr, parseIp, parseIpRange, rangeContains,
+  cidrContains, ipKey, isLoopback, parseIpv4, isLimitedBroadcast, isMulticast, parseCidr, parseIp, parseIpRange, rangeContains,
   type Cidr, type Ip,
 } from './addresses';
 
@@ -138,6 +138,8 @@ export interface CompiledRule {
   /** `-m recent --set` (and `--update`) lists this rule records the client in when it matches. */
   readonly recentSet: readonly string[];
   readonly target: CompiledTarget;
+  /** Only some conditions, no target: compile the whole rule when these pass. */
+  readonly partial?: boolean;
 }
 
 const always: Predicate = () => true;
@@ -743,6 +745,53 @@ function compileTarget(rule: Rule, isChain: (name: string) => boolean): Compiled
   return { kind: 'unsupported', reason: `target ${t.name} is not simulated` };
 }
 
+const DST_NAMES = new Set(['-d', '--destination', '--dst']);
+const DPORT_NAMES = new Set(['--dport', '--destination-port']);
+const PORT_MODULES = new Set(['', 'tcp', 'udp', 'sctp']);
+
+function parsePlainPort(text: string): number {
+  let n = 0;
+  if (text.length === 0 || text.length > 5) return -1;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    n = n * 10 + (c - 48);
+  }
+  return n;
+}
+
+/**
+ * A partial compile, for the first time a rule is met: just its plain (not negated, single) `-d`
+ * IPv4 address or `--dport`, as one check, marked `partial`. A false partial check means the rule
+ * does not match whatever its other conditions say, which is the common case (KUBE-SERVICES has a
+ * rule per Service); when the partial check passes, the caller compiles the whole rule. This keeps
+ * the first trace through 10,000 Services from compiling 9,999 rules it never needs.
+ */
+export function compileRulePartially(rule: Rule): CompiledRule | undefined {
+  let port: Check | undefined;
+  for (const match of rule.matches) {
+    const base = match.module === '';
+    if (!base && !PORT_MODULES.has(match.module)) continue;
+    for (const opt of match.options) {
+      if (opt.negated || opt.values.length !== 1) continue;
+      const v = opt.values[0];
+      if (base && DST_NAMES.has(opt.name)) {
+        const slash = v.indexOf('/');
+        if (slash >= 0 && v.slice(slash + 1) !== '32') continue;
+        const ip = parseIpv4(slash >= 0 ? v.slice(0, slash) : v);
+        if (ip !== undefined) return { checks: [new Check(CheckKind.Dst4, false, ip, 0xffffffff, 0n, 0n, undefined)], recentSet: NO_NAMES, target: NO_TARGET, partial: true };
+      } else if (port === undefined && DPORT_NAMES.has(opt.name)) {
+        const n = parsePlainPort(v);
+        if (n >= 0) port = new Check(CheckKind.Dport, false, n, n, 0n, 0n, undefined);
+      }
+    }
+  }
+  return port ? { checks: [port], recentSet: NO_NAMES, target: NO_TARGET, partial: true } : undefined;
+}
+
+const NO_NAMES: readonly string[] = [];
+const NO_TARGET: CompiledTarget = { kind: 'none' };
+
 /** Compiles a rule. `isChain` tells whether a target name is a chain of the rule's table. */
 export function compileRule(rule: Rule, isChain: (name: string) => boolean): CompiledRule {
   const recentSet: string[] = [];
@@ -750,7 +799,7 @@ export function compileRule(rule: Rule, isChain: (name: string) => boolean): Com
   for (const match of rule.matches) {
     for (const c of compileMatch(match, recentSet)) if (c !== TRUE_CHECK) checks.push(toCheck(c));
   }
-  return { checks, recentSet, target: compileTarget(rule, isChain) };
+  return { checks, recentSet: recentSet.length > 0 ? recentSet : NO_NAMES, target: compileTarget(rule, isChain) };
 }
 
 /** Parses an address the simulator needs from a request (exported for the tests and callers). */

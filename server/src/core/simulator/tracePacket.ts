@@ -1,5 +1,5 @@
 import type { Chain, Ruleset } from '../iptables/model';
-import { compileRule, evaluateCheck, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
+import { compileRule, compileRulePartially, evaluateCheck, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
 import { ipKey, isLoopback, parseIp, type Ip } from './addresses';
 import type { Hop, Outcome, Packet, TraceRequest, TraceResult, UnevaluatedRule, Verdict } from './types';
 
@@ -29,7 +29,8 @@ export const MAX_OUTCOMES = 4_096;
 
 interface ChainEntry {
   readonly chain: Chain;
-  readonly compiled: (CompiledRule | undefined)[];
+  /** Compiled rules by index, allocated when the chain is first walked. */
+  compiled: (CompiledRule | undefined)[] | undefined;
 }
 
 type TableIndex = Map<string, ChainEntry>;
@@ -49,18 +50,23 @@ function indexRuleset(ruleset: Ruleset): RulesetIndex {
       index.set(table.name, t);
     }
     for (const chain of table.chains) {
-      if (!t.has(chain.name)) t.set(chain.name, { chain, compiled: new Array(chain.rules.length) });
+      if (!t.has(chain.name)) t.set(chain.name, { chain, compiled: undefined });
     }
   }
   indexCache.set(ruleset, index);
   return index;
 }
 
+function compiledRules(entry: ChainEntry): (CompiledRule | undefined)[] {
+  return (entry.compiled ??= new Array(entry.chain.rules.length));
+}
+
 function compiledAt(table: TableIndex, entry: ChainEntry, i: number): CompiledRule {
-  let c = entry.compiled[i];
-  if (!c) {
+  const compiled = compiledRules(entry);
+  let c = compiled[i];
+  if (!c || c.partial) {
     c = compileRule(entry.chain.rules[i], (name) => table.has(name));
-    entry.compiled[i] = c;
+    compiled[i] = c;
   }
   return c;
 }
@@ -287,7 +293,12 @@ function run(walk: Walk, s: State): void {
     }
     const ruleIndex = frame.next++;
     const rule = rules[ruleIndex];
-    const compiled = compiledAt(frame.table, frame.entry, ruleIndex);
+    const cache = frame.entry.compiled ?? compiledRules(frame.entry);
+    let compiled = cache[ruleIndex];
+    if (!compiled) {
+      compiled = compileRulePartially(rule) ?? compiledAt(frame.table, frame.entry, ruleIndex);
+      cache[ruleIndex] = compiled;
+    }
     s.rulesEvaluated++;
 
     // Matches: false anywhere → not matched; otherwise any undecidable → recorded, not matched.
@@ -306,6 +317,13 @@ function run(walk: Walk, s: State): void {
       else (reasons ??= []).push(a);
     }
     if (!matched) continue;
+    if (compiled.partial) {
+      // The partial check passed: compile the whole rule and evaluate it again.
+      compiledAt(frame.table, frame.entry, ruleIndex);
+      frame.next--;
+      s.rulesEvaluated--;
+      continue;
+    }
     if (reasons) {
       s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: reasons.join('; ') + ' (treated as not matched)' });
       continue;
