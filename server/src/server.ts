@@ -35,6 +35,7 @@ import type { FeatureContext, OpenDocument } from './features/featureContext';
 import { createPositionMapper, type PositionMapper } from './features/positions';
 import { provideHover } from './features/hover';
 import { provideReferences } from './features/references';
+import { provideWorkspaceSymbols } from './features/workspaceSymbol';
 import { describeError, runSafe, runSafeNotification } from './features/runSafe';
 import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
 import { WorkspaceHost } from './host/workspaceHost';
@@ -165,6 +166,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       referencesProvider: true,
       documentSymbolProvider: true,
+      workspaceSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: ['quickfix'] },
       workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -255,6 +257,7 @@ connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () =
 connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () => provideDefinition(featureContext(), canonicalParams(params))));
 connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () => provideReferences(featureContext(), canonicalParams(params))));
 connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () => provideDocumentSymbols(featureContext(), canonicalParams(params))));
+connection.onWorkspaceSymbol((params, token) => runSafe(logger, 'workspaceSymbol', [], token, () => provideWorkspaceSymbols(featureContext(), params)));
 connection.onCodeAction((params, token) => runSafe(logger, 'codeAction', [], token, () => provideCodeActions(featureContext(), canonicalParams(params))));
 connection.onCodeLens((params, token) => runSafe(logger, 'codeLens', [], token, () =>
   provideCodeLenses(featureContext(), canonicalParams(params), codeLensProviders, (id, err) => logger.error(`codeLens provider ${id} failed: ${describeError(err)}`))));

@@ -152,3 +152,10 @@ test('hover on one label of a Service that selects nothing shows that label on e
   assert.match(value, /`app` on the pod templates of namespace `default`:\n\n- Deployment `web`: `app=web`$/);
   await client.close(uri);
 });
+
+test('workspace symbols find objects by kind and name, with their namespace', async () => {
+  const symbols = await client.request<{ name: string; containerName?: string; location: Location }[]>('workspace/symbol', { query: 'depweb' });
+  assert.deepEqual(symbols.map((s) => [s.name, s.containerName, s.location.uri]), [['Deployment web', 'default', ws.fileUri('apps/deploy.yaml')]]);
+  const all = await client.request<{ name: string }[]>('workspace/symbol', { query: 'web' });
+  assert.deepEqual(all.map((s) => s.name).sort(), ['Deployment web', 'Service web']);
+});
