@@ -404,3 +404,37 @@ test('requests that cannot be traced give one error outcome', () => {
     assert.match(r.outcomes[0].reason ?? '', why);
   }
 });
+
+test('the per-ruleset cache (partial compile on first sight, full compile later) answers like a fresh ruleset', async () => {
+  const { prepareRuleset } = await import('../../../server/src/core/simulator/tracePacket');
+  const rules = nat(':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':S1 - [0:0]', ':S2 - [0:0]',
+    '-A PREROUTING -j KUBE-SERVICES',
+    '-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.1 --dport 80 -j S1',
+    '-A KUBE-SERVICES -m udp -p udp -d 10.96.0.2 --dport 53 -j S2',
+    '-A KUBE-SERVICES -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
+    '-A KUBE-NODEPORTS -m tcp -p tcp --dport 30080 -j S1',
+    '-A S1 -m statistic --mode random --probability 0.5 -j DNAT --to-destination 10.1.0.1:8080',
+    '-A S1 -j DNAT --to-destination 10.1.0.2:8080',
+    '-A S2 -j DNAT --to-destination 10.1.0.3:53',
+  );
+  const requests: Req[] = [
+    { dst: '10.96.0.2', dport: 53 },
+    { dst: '10.96.0.1' },
+    { dst: '10.96.0.2', dport: 53, proto: 'udp' },
+    { dst: '192.168.0.2', dport: 30080 },
+    { dst: '10.96.0.1', dport: 81 },
+    { dst: '10.96.0.1' },
+  ];
+  const cached = parseDump(rules);
+  const prepared = parseDump(rules);
+  prepareRuleset(prepared);
+  for (const r of requests) {
+    const fresh = tracePacket(parseDump(rules), request(r));
+    assert.deepEqual(tracePacket(cached, request(r)), fresh, JSON.stringify(r));
+    assert.deepEqual(tracePacket(prepared, request(r)), fresh, JSON.stringify(r));
+  }
+  assert.deepEqual(tracePacket(cached, request({ dst: '10.96.0.1' })).outcomes.map(describe), [
+    '0.5 forwarded 203.0.113.7:40000 > 10.1.0.1:8080', '0.5 forwarded 203.0.113.7:40000 > 10.1.0.2:8080',
+  ]);
+  assert.deepEqual(tracePacket(cached, request({ dst: '10.96.0.2', dport: 53, proto: 'udp' })).outcomes.map(describe), ['1 forwarded 203.0.113.7:40000 > 10.1.0.3:53']);
+});
