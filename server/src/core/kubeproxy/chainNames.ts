@@ -9,15 +9,12 @@
  * so chains in old dumps hash that form instead; `legacyServicePortName` builds it so a dump
  * reader can accept both.
  */
-import { sha256 } from '@noble/hashes/sha2.js';
-import { base32 } from '@scure/base';
+import { sha256Base32Prefix16 } from './hash16';
 
 export type ServiceChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-';
 
-const encoder = new TextEncoder();
-
 function hash16(input: string): string {
-  return base32.encode(sha256(encoder.encode(input))).slice(0, 16);
+  return sha256Base32Prefix16(input);
 }
 
 /** The 16-character hash kube-proxy puts after the prefix (`portProtoHash`). */

@@ -37,10 +37,9 @@ const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
 const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
 
 type Section = 0 | 1 | 2 | 3; // filterChains, filterRules, natChains, natRules
-interface LineRef {
-  readonly section: Section;
-  readonly index: number;
-}
+/** A line before the sections are joined: section * SECTION + index (a number, to keep allocation low). */
+type LineRef = number;
+const SECTION = 1 << 28;
 
 interface LocalDetector {
   readonly ifLocal?: string;
@@ -168,17 +167,8 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   const localhostNodePorts = config.localhostNodePorts && containsIPv4Loopback;
   const detector = buildLocalDetector(config, family, node.podCIDRs, messages);
 
-  // Chain-name caches: one SEP hash per (svcPortName, protocol, endpoint).
-  const sepCache = new Map<string, string>();
-  const chainFor = (svcPortName: string, protocol: string, endpoint: string): string => {
-    const k = svcPortName + '\u0000' + protocol + '\u0000' + endpoint;
-    let v = sepCache.get(k);
-    if (v === undefined) {
-      v = endpointChainName(svcPortName, protocol, endpoint);
-      sepCache.set(k, v);
-    }
-    return v;
-  };
+  // Service-port hashes are computed once per port (ServicePortInfo.hash); SEP names once per endpoint.
+  const chainFor = endpointChainName;
 
   const services = buildServicePortMap(input.services, family, config.featureGates, messages);
   let slices = input.endpointSlices;
@@ -198,7 +188,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   const natChains: string[] = [];
   const natRules: string[] = [];
   const sections = [filterChains, filterRules, natChains, natRules];
-  const refOf = (section: Section): LineRef => ({ section, index: sections[section].length });
+  const refOf = (section: Section): LineRef => section * SECTION + sections[section].length;
 
   for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.push(chainLine(c));
   for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.push(chainLine(c));
@@ -405,9 +395,9 @@ export function generateRules(input: ProxierInput): GeneratedRules {
 
     // The internal masquerade rule was written before the chain's declaration; count it in.
     const claimInternal = (chain: string, pc: PendingChain): void => {
-      if (internalTrafficChain !== chain || internalMasqEnd.index === internalMasqStart.index) return;
+      if (internalTrafficChain !== chain || internalMasqEnd === internalMasqStart) return;
       const main = pc.ranges[0];
-      if (internalMasqEnd.index === main[0].index) main[0] = internalMasqStart;
+      if (internalMasqEnd === main[0]) main[0] = internalMasqStart;
       else pc.ranges.unshift([internalMasqStart, internalMasqEnd]);
     };
     if (usesClusterPolicyChain) {
@@ -479,7 +469,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     'COMMIT\n';
 
   const base = [1, 1 + filterChains.length, 1 + filterChains.length + filterRules.length + 2, 1 + filterChains.length + filterRules.length + 2 + natChains.length];
-  const lineOf = (r: LineRef): number => base[r.section] + r.index;
+  const lineOf = (r: LineRef): number => base[Math.floor(r / SECTION)] + (r % SECTION);
 
   const servicePorts: GeneratedServicePort[] = pendingPorts.map(({ svc, all, cats, used, chains, shared }) => {
     const programmed = new Set(cats.allReachable.map((e) => e.str));

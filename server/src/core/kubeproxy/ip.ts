@@ -192,6 +192,40 @@ export function formatIP(ip: ParsedIP): string {
   return out;
 }
 
+/**
+ * A canonical dotted-quad IPv4 string (no leading zeros, each part <= 255) is its own Go
+ * printing; recognising it without allocating keeps large inputs fast.
+ */
+function isCanonicalIPv4(s: string): boolean {
+  let parts = 0;
+  let digits = 0;
+  let value = 0;
+  let first = -1;
+  for (let i = 0; i <= s.length; i++) {
+    const c = i < s.length ? s.charCodeAt(i) : 46;
+    if (c === 46) {
+      if (digits === 0 || value > 255 || (digits > 1 && first === 48)) return false;
+      parts++;
+      digits = 0;
+      value = 0;
+      continue;
+    }
+    if (c < 48 || c > 57) return false;
+    if (digits === 0) first = c;
+    digits++;
+    if (digits > 3) return false;
+    value = value * 10 + (c - 48);
+  }
+  return parts === 4;
+}
+
+/** The canonical text and family of an address, or undefined when it is not one. */
+export function canonicalIP(s: string): { readonly ip: string; readonly family: IpFamilyName } | undefined {
+  if (isCanonicalIPv4(s)) return { ip: s, family: 'IPv4' };
+  const ip = parseIPSloppy(s);
+  return ip ? { ip: formatIP(ip), family: ip.family } : undefined;
+}
+
 /** Parses and re-prints an address canonically; undefined when it is not one. */
 export function normalizeIP(s: string): string | undefined {
   const ip = parseIPSloppy(s);

@@ -3,7 +3,7 @@
  * (pkg/proxy serviceport/servicechangetracker) and the endpoints map (endpointslicecache), for
  * one IP family. Ported from the v1.32/v1.33 sources' behaviour; inputs are plain JSON.
  */
-import { cidrContains, formatCIDR, formatIP, joinHostPort, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
+import { canonicalIP, cidrContains, formatCIDR, formatIP, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
 import { endpointChainName, formatServicePortName, hashServicePort } from './chainNames';
 import type { FeatureGates, GeneratorMessage } from './types';
 
@@ -69,8 +69,7 @@ function metaOf(o: Obj): { namespace: string; name: string; labels: Obj } {
 }
 
 function isIPv6String(s: string): boolean {
-  const ip = parseIPSloppy(s);
-  return ip !== undefined && ip.family === 'IPv6';
+  return canonicalIP(s)?.family === 'IPv6';
 }
 
 /** proxyutil.GetClusterIPByFamily. */
@@ -112,12 +111,12 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
     if (type === 'ExternalName') continue;
     const clusterIPString = clusterIPByFamily(family, spec);
     if (clusterIPString === '') continue;
-    const clusterIPParsed = parseIPSloppy(clusterIPString);
+    const clusterIPParsed = canonicalIP(clusterIPString);
     if (!clusterIPParsed) {
       messages.push({ severity: 'error', message: `clusterIP ${JSON.stringify(clusterIPString)} is not an IP address; service skipped`, object });
       continue;
     }
-    const clusterIP = formatIP(clusterIPParsed);
+    const clusterIP = clusterIPParsed.ip;
 
     const etp = asString(spec.externalTrafficPolicy) ?? '';
     const itp = asString(spec.internalTrafficPolicy);
@@ -312,7 +311,7 @@ export function buildEndpointsMap(
         const addrs = asArray(e.addresses);
         if (addrs.length === 0) continue;
         const first = asString(addrs[0]) ?? '';
-        const ip = parseIPSloppy(first);
+        const ip = canonicalIP(first);
         if (!ip) {
           messages.push({ severity: 'warning', message: `endpoint address ${JSON.stringify(first)} is not an IP address; skipped`, object });
           continue;
@@ -332,8 +331,8 @@ export function buildEndpointsMap(
           const nodes = asArray(hints.forNodes).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
           if (nodes.length > 0 && gates.PreferSameTrafficDistribution) nodeHints = new Set(nodes);
         }
-        const ipStr = formatIP(ip);
-        const str = joinHostPort(ipStr, portNum);
+        const ipStr = ip.ip;
+        const str = ip.family === 'IPv6' ? `[${ipStr}]:${portNum}` : `${ipStr}:${portNum}`;
         if (set.has(str) && terminating) continue;
         set.set(str, {
           ip: ipStr,
