@@ -12,7 +12,7 @@ export interface Rule {
   readonly docs: string;
 }
 
-export const DOCS_BASE = 'examples/broken/README.md';
+export const DOCS_BASE = 'docs/diagnostics.md';
 
 function rule(code: string, defaultSeverity: Severity, title: string, messageTemplate: string): Rule {
   return { code, defaultSeverity, title, messageTemplate, docs: `${DOCS_BASE}#${code}` };
