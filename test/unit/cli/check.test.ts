@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../../server/src/cli/kpp';
@@ -163,4 +163,13 @@ test('explicit file paths are checked whatever their extension', async () => {
   const r = await run('check', 'odd/manifest.txt', '--format', 'json');
   assert.equal(r.code, 1);
   assert.equal((JSON.parse(r.out) as { diagnostics: { file: string }[] }).diagnostics[0].file, 'odd/manifest.txt');
+});
+
+test('symlink loops and dangling links are walked safely', async () => {
+  write('links/svc.yaml', 'apiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {selector: {app: none}, ports: [{port: 1}]}\n');
+  symlinkSync(join(root, 'links'), join(root, 'links', 'loop'));
+  symlinkSync(join(root, 'links', 'missing.yaml'), join(root, 'links', 'dangling.yaml'));
+  const r = await run('check', 'links', '--format', 'json');
+  assert.equal(r.code, 1, r.err);
+  assert.deepEqual((JSON.parse(r.out) as { diagnostics: { file: string }[] }).diagnostics.map((d) => d.file), ['links/svc.yaml']);
 });
