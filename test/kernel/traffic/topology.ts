@@ -40,8 +40,13 @@ function ip(ns: Netns, ...args: string[]): void {
   ns.execOk(['ip', ...args]);
 }
 
+/** Sets `net.*` sysctls of the namespace through /proc/sys (per network namespace). */
 function sysctl(ns: Netns, ...settings: string[]): void {
-  ns.execOk(['sysctl', '-q', '-w', ...settings]);
+  const script = settings.map((kv) => {
+    const [key, value] = kv.split('=');
+    return `echo ${value} > /proc/sys/${key.replace(/\./g, '/')}`;
+  }).join(' && ');
+  ns.execOk(['sh', '-c', script]);
 }
 
 /** A veth pair from `a` (named `aName`) to `b` (named `bName`), created inside `a`: no name ever touches the host. */

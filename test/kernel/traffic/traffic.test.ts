@@ -14,7 +14,7 @@
  *
  * Needs root. Fails with a clear message when not root, unless KPP_SKIP_KERNEL=1.
  */
-import { after, before, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { kernelTestsSkipped, missingKernelPrerequisites } from '../lib/netns';
 import { parseDump } from '../../../server/src/core/iptables/parseDump';
@@ -27,7 +27,9 @@ import { connectMany, listConntrack, type ConnectionResult } from './connect';
 import { buildTopology, destroyTopology, sweepLeftoverNamespaces, type Topology } from './topology';
 
 const skip = kernelTestsSkipped() ? 'KPP_SKIP_KERNEL=1' : false;
-const missing = skip ? undefined : missingKernelPrerequisites(['iptables-restore', 'conntrack', 'sysctl']);
+const missing = skip ? undefined : missingKernelPrerequisites(['iptables-legacy-restore', 'iptables-nft-restore', 'conntrack']);
+/** Both kernel engines behind iptables: the legacy xtables tables and nftables (iptables-nft). */
+const FLAVOURS = ['legacy', 'nft'] as const;
 /** Binomial tolerance, in standard deviations. */
 const SIGMA = 4.5;
 
@@ -37,18 +39,6 @@ const ruleset = parseDump(rulesText);
 
 test('kernel traffic: prerequisites (root, iproute2, iptables, conntrack)', { skip }, () => {
   assert.equal(missing, undefined, missing);
-});
-
-before(async () => {
-  if (skip || missing) return;
-  sweepLeftoverNamespaces();
-  topo = await buildTopology();
-  topo.node.execOk(['iptables-restore'], { input: rulesText });
-});
-
-after(() => {
-  if (topo) destroyTopology(topo);
-  topo = undefined;
 });
 
 const podByIp = new Map(PODS.map((p) => [p.ip, p.name]));
@@ -158,62 +148,79 @@ function check(s: Scenario): void {
   console.log(`${s.name}: ${compareDelivered(s, sim, kernel)}`);
 }
 
-const kernelTest = (name: string, fn: () => void): void => {
-  test(`kernel traffic: ${name}`, { skip: skip || !!missing }, fn);
-};
+for (const flavour of FLAVOURS) {
+  describe(`kernel traffic with iptables-${flavour}`, { skip: skip || !!missing }, () => {
+    before(async () => {
+      sweepLeftoverNamespaces();
+      topo = await buildTopology();
+      topo.node.execOk([`iptables-${flavour}-restore`], { input: rulesText });
+    });
+    after(() => {
+      if (topo) destroyTopology(topo);
+      topo = undefined;
+    });
+    defineScenarios();
+  });
+}
 
-kernelTest('ClusterIP from a pod (3 endpoints, one of them the client itself: hairpin)', () => {
-  check({ name: 'clusterip-from-pod', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.10', dport: 80, count: 300 });
-});
+function kernelTest(name: string, fn: () => void): void {
+  test(name, fn);
+}
 
-kernelTest('ClusterIP from the node itself', () => {
-  check({ name: 'clusterip-from-node', from: 'node', src: NODE_EXTERNAL_IP, dst: '10.96.0.10', dport: 80, count: 300 });
-});
+function defineScenarios(): void {
+  kernelTest('ClusterIP from a pod (3 endpoints, one of them the client itself: hairpin)', () => {
+    check({ name: 'clusterip-from-pod', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.10', dport: 80, count: 300 });
+  });
 
-kernelTest('NodePort from outside (eTP Cluster: masqueraded, local and remote endpoints)', () => {
-  check({ name: 'nodeport', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30080, count: 300 });
-});
+  kernelTest('ClusterIP from the node itself', () => {
+    check({ name: 'clusterip-from-node', from: 'node', src: NODE_EXTERNAL_IP, dst: '10.96.0.10', dport: 80, count: 300 });
+  });
 
-kernelTest('LoadBalancer IP from outside, inside loadBalancerSourceRanges', () => {
-  check({ name: 'lb-allowed', from: 'client', src: CLIENT_IP, dst: LB_IP, dport: 80, count: 300 });
-});
+  kernelTest('NodePort from outside (eTP Cluster: masqueraded, local and remote endpoints)', () => {
+    check({ name: 'nodeport', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30080, count: 300 });
+  });
 
-kernelTest('LoadBalancer IP from outside, outside loadBalancerSourceRanges: dropped', () => {
-  check({ name: 'lb-blocked', from: 'client', src: BLOCKED_CLIENT_IP, dst: LB_IP, dport: 80, count: 3, timeoutMs: 1500 });
-});
+  kernelTest('LoadBalancer IP from outside, inside loadBalancerSourceRanges', () => {
+    check({ name: 'lb-allowed', from: 'client', src: CLIENT_IP, dst: LB_IP, dport: 80, count: 300 });
+  });
 
-kernelTest('externalTrafficPolicy Local with a local endpoint: only that one, client address kept', () => {
-  check({ name: 'etp-local-with', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30082, count: 60 });
-});
+  kernelTest('LoadBalancer IP from outside, outside loadBalancerSourceRanges: dropped', () => {
+    check({ name: 'lb-blocked', from: 'client', src: BLOCKED_CLIENT_IP, dst: LB_IP, dport: 80, count: 3, timeoutMs: 1500 });
+  });
 
-kernelTest('externalTrafficPolicy Local without a local endpoint: dropped', () => {
-  check({ name: 'etp-local-without', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30083, count: 3, timeoutMs: 1500 });
-});
+  kernelTest('externalTrafficPolicy Local with a local endpoint: only that one, client address kept', () => {
+    check({ name: 'etp-local-with', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30082, count: 60 });
+  });
 
-kernelTest('hairpin: a pod to its own Service is masqueraded', () => {
-  check({ name: 'hairpin', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.16', dport: 80, count: 20 });
-});
+  kernelTest('externalTrafficPolicy Local without a local endpoint: dropped', () => {
+    check({ name: 'etp-local-without', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30083, count: 3, timeoutMs: 1500 });
+  });
 
-kernelTest('a Service with no endpoints: rejected (connection refused)', () => {
-  check({ name: 'no-endpoints', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.17', dport: 80, count: 3 });
-});
+  kernelTest('hairpin: a pod to its own Service is masqueraded', () => {
+    check({ name: 'hairpin', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.16', dport: 80, count: 20 });
+  });
 
-kernelTest('session affinity: a new client is spread, then sticks to its endpoint (recent --rcheck)', () => {
-  const s: Scenario = { name: 'affinity', from: 'pod-2', src: '10.244.1.3', dst: '10.96.0.15', dport: 80, count: 100 };
-  const fresh = simulate(s);
-  const kernel = runKernel(s);
-  assert.ok(kernel.every((k) => k.kind === 'answered'), JSON.stringify(kernel.slice(0, 3)));
-  const pods = new Set(kernel.map((k) => (k.kind === 'answered' ? k.pod : '')));
-  assert.equal(pods.size, 1, `every connection of one client lands on one endpoint, got ${[...pods].join(', ')}`);
-  const [pod] = [...pods];
-  // The first connection: a new client, spread over every endpoint; the kernel's pick is one of them.
-  const first = fresh.outcomes.find((o) => podOf(o) === pod);
-  assert.ok(first, `${pod} is one of the simulator's outcomes for a new client`);
-  assert.equal(fresh.outcomes.length, 3);
-  // Every later one: a returning client in that endpoint's recent list goes there with p = 1.
-  const sep = first.hops.find((h) => h.action === 'dnat')?.chain;
-  assert.ok(sep !== undefined && sep.startsWith('KUBE-SEP-'), 'the DNAT happened in a KUBE-SEP chain');
-  const returning = simulate(s, { returningClient: true, recentLists: [sep] });
-  assert.deepEqual(returning.outcomes.map((o) => [podOf(o), o.probability]), [[pod, 1]]);
-  console.log(`affinity: all ${kernel.length} connections to ${pod}; simulator: new client ${fresh.outcomes.map((o) => `${podOf(o)} ${o.probability.toFixed(3)}`).join(', ')}; returning in ${sep} → ${pod} p=1`);
-});
+  kernelTest('a Service with no endpoints: rejected (connection refused)', () => {
+    check({ name: 'no-endpoints', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.17', dport: 80, count: 3 });
+  });
+
+  kernelTest('session affinity: a new client is spread, then sticks to its endpoint (recent --rcheck)', () => {
+    const s: Scenario = { name: 'affinity', from: 'pod-2', src: '10.244.1.3', dst: '10.96.0.15', dport: 80, count: 100 };
+    const fresh = simulate(s);
+    const kernel = runKernel(s);
+    assert.ok(kernel.every((k) => k.kind === 'answered'), JSON.stringify(kernel.slice(0, 3)));
+    const pods = new Set(kernel.map((k) => (k.kind === 'answered' ? k.pod : '')));
+    assert.equal(pods.size, 1, `every connection of one client lands on one endpoint, got ${[...pods].join(', ')}`);
+    const [pod] = [...pods];
+    // The first connection: a new client, spread over every endpoint; the kernel's pick is one of them.
+    const first = fresh.outcomes.find((o) => podOf(o) === pod);
+    assert.ok(first, `${pod} is one of the simulator's outcomes for a new client`);
+    assert.equal(fresh.outcomes.length, 3);
+    // Every later one: a returning client in that endpoint's recent list goes there with p = 1.
+    const sep = first.hops.find((h) => h.action === 'dnat')?.chain;
+    assert.ok(sep !== undefined && sep.startsWith('KUBE-SEP-'), 'the DNAT happened in a KUBE-SEP chain');
+    const returning = simulate(s, { returningClient: true, recentLists: [sep] });
+    assert.deepEqual(returning.outcomes.map((o) => [podOf(o), o.probability]), [[pod, 1]]);
+    console.log(`affinity: all ${kernel.length} connections to ${pod}; simulator: new client ${fresh.outcomes.map((o) => `${podOf(o)} ${o.probability.toFixed(3)}`).join(', ')}; returning in ${sep} → ${pod} p=1`);
+  });
+}
