@@ -106,6 +106,20 @@ function better(a: Candidate, b: Candidate): boolean {
   return `${a.template.object.uri}\u0000${a.template.name}` < `${b.template.object.uri}\u0000${b.template.name}`;
 }
 
+/**
+ * Is the closest template plausibly the one meant? It satisfies part of the selector, or every
+ * miss is a likely typo or a label on the workload itself. Otherwise naming it (and offering to
+ * copy its labels) would mislead.
+ */
+function isNearMiss(t: PodTemplate, selector: Labels, failing: readonly (readonly [string, string])[]): boolean {
+  if (failing.length < Object.keys(selector).length) return true;
+  const has = (m: Labels, k: string) => Object.prototype.hasOwnProperty.call(m, k);
+  return failing.every(([k, v]) =>
+    (has(t.labels, k) && isLikelyTypo(v, t.labels[k])) ||
+    (has(t.ownLabels, k) && t.ownLabels[k] === v) ||
+    Object.keys(t.labels).some((x) => t.labels[x] === v && isLikelyTypo(k, x)));
+}
+
 function templateLabelsWhere(t: PodTemplate): string {
   return t.kind === 'Pod' ? 'metadata.labels' : t.labelsPath.join('.');
 }
@@ -122,6 +136,13 @@ function selectorDiagnostic(service: ManifestObject, selector: Labels, content: 
   }
 
   const failing = Object.entries(selector).filter(([k, v]) => closest.labels[k] !== v || !Object.prototype.hasOwnProperty.call(closest.labels, k));
+  if (!isNearMiss(closest, selector, failing)) {
+    const listed = content.podTemplates.slice(0, 4).map((t) => `${describe(t.object)} (${formatLabels(t.labels) || 'no labels'})`).join(', ');
+    return makeDiagnostic('service-selector-matches-no-pods', service, spanAt(service, ['spec', 'selector']), {
+      ...base,
+      detail: ` No pod template here comes close: ${listed}${content.podTemplates.length > 4 ? ', ...' : ''}. Point the selector at one of them, or add the workload.`,
+    });
+  }
   const parts: string[] = [];
   const related: RelatedInformation[] = [];
   const valueFixes: { key: string; value: string }[] = [];
