@@ -11,6 +11,7 @@ import { endpointChainName } from './chainNames';
 import { formatMasqueradeMark } from './config';
 import { cidrContains, formatCIDR, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
 import { computeProbability } from './probability';
+import { concatText, LineBuffer } from './lineBuffer';
 import {
   asRecord,
   buildEndpointsMap,
@@ -183,24 +184,24 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   }
   const endpointsMap = buildEndpointsMap(slices, family, config.nodeName, config.featureGates, chainFor, messages);
 
-  const filterChains: string[] = [];
-  const filterRules: string[] = [];
-  const natChains: string[] = [];
-  const natRules: string[] = [];
+  const filterChains = new LineBuffer();
+  const filterRules = new LineBuffer();
+  const natChains = new LineBuffer();
+  const natRules = new LineBuffer();
   const sections = [filterChains, filterRules, natChains, natRules];
-  const refOf = (section: Section): LineRef => section * SECTION + sections[section].length;
+  const refOf = (section: Section): LineRef => section * SECTION + sections[section].lines;
 
-  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.push(chainLine(c));
-  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.push(chainLine(c));
+  for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.write(chainLine(c));
+  for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.write(chainLine(c));
 
-  natRules.push(`-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`);
-  natRules.push(`-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`);
-  natRules.push(`-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${config.hasRandomFully ? ' --random-fully' : ''}`);
-  natRules.push(`-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`);
+  natRules.write(`-A ${KUBE_POSTROUTING} -m mark ! --mark ${mark}/${mark} -j RETURN`);
+  natRules.write(`-A ${KUBE_POSTROUTING} -j MARK --xor-mark ${mark}`);
+  natRules.write(`-A ${KUBE_POSTROUTING} -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE${config.hasRandomFully ? ' --random-fully' : ''}`);
+  natRules.write(`-A ${KUBE_MARK_MASQ} -j MARK --or-mark ${mark}`);
 
   if (!isIPv6 && localhostNodePorts) {
-    filterChains.push(chainLine(KUBE_FIREWALL));
-    filterRules.push(`-A ${KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
+    filterChains.write(chainLine(KUBE_FIREWALL));
+    filterRules.write(`-A ${KUBE_FIREWALL} -m comment --comment "block incoming localnet connections" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP`);
   }
 
   let totalEndpoints = 0;
@@ -275,7 +276,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     const pushShared = (table: 'filter' | 'nat', chain: string, line: string): void => {
       const section: Section = table === 'filter' ? 1 : 3;
       shared.push({ table, chain, ref: refOf(section) });
-      sections[section].push(line);
+      sections[section].write(line);
     };
     const port = String(svc.port);
 
@@ -329,7 +330,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     const chains: PendingChain[] = [];
     const openChain = (kind: ChainKind, chain: string): PendingChain => {
       const decl = refOf(2);
-      natChains.push(chainLine(chain));
+      natChains.write(chainLine(chain));
       const pc: PendingChain = { kind, chain, table: 'nat', decl, ranges: [[refOf(3), refOf(3)]] };
       chains.push(pc);
       return pc;
@@ -343,23 +344,23 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     const internalMasqStart = refOf(3);
     if (hasInternalEndpoints) {
       const args = `-m comment --comment "${name} cluster IP" -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port}`;
-      if (config.masqueradeAll) natRules.push(`-A ${internalTrafficChain} ${args} -j ${KUBE_MARK_MASQ}`);
-      else if (detector.ifNotLocal) natRules.push(`-A ${internalTrafficChain} ${args} ${detector.ifNotLocal} -j ${KUBE_MARK_MASQ}`);
+      if (config.masqueradeAll) natRules.write(`-A ${internalTrafficChain} ${args} -j ${KUBE_MARK_MASQ}`);
+      else if (detector.ifNotLocal) natRules.write(`-A ${internalTrafficChain} ${args} ${detector.ifNotLocal} -j ${KUBE_MARK_MASQ}`);
     }
     const internalMasqEnd = refOf(3);
 
     if (usesExternalTrafficChain) {
       const pc = openChain('EXT', externalTrafficChain);
       if (!svc.externalPolicyLocal) {
-        natRules.push(`-A ${externalTrafficChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}`);
+        natRules.write(`-A ${externalTrafficChain} -m comment --comment "masquerade traffic for ${name} external destinations" -j ${KUBE_MARK_MASQ}`);
       } else {
         if (detector.ifLocal) {
-          natRules.push(`-A ${externalTrafficChain} -m comment --comment "pod traffic for ${name} external destinations" ${detector.ifLocal} -j ${clusterPolicyChain}`);
+          natRules.write(`-A ${externalTrafficChain} -m comment --comment "pod traffic for ${name} external destinations" ${detector.ifLocal} -j ${clusterPolicyChain}`);
         }
-        natRules.push(`-A ${externalTrafficChain} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
-        natRules.push(`-A ${externalTrafficChain} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
+        natRules.write(`-A ${externalTrafficChain} -m comment --comment "masquerade LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${KUBE_MARK_MASQ}`);
+        natRules.write(`-A ${externalTrafficChain} -m comment --comment "route LOCAL traffic for ${name} external destinations" -m addrtype --src-type LOCAL -j ${clusterPolicyChain}`);
       }
-      if (hasExternalEndpoints) natRules.push(`-A ${externalTrafficChain} -j ${externalPolicyChain}`);
+      if (hasExternalEndpoints) natRules.write(`-A ${externalTrafficChain} -j ${externalPolicyChain}`);
       closeChain(pc);
     }
 
@@ -368,28 +369,28 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       const head = `-A ${fwChain} -m comment --comment "${name} loadbalancer IP"`;
       let allowFromNode = false;
       for (const cidr of svc.loadBalancerSourceRanges) {
-        natRules.push(`${head} -s ${formatCIDR(cidr)} -j ${externalTrafficChain}`);
+        natRules.write(`${head} -s ${formatCIDR(cidr)} -j ${externalTrafficChain}`);
         if (nodeIP && cidrContains(cidr, nodeIP)) allowFromNode = true;
       }
       if (allowFromNode) {
-        for (const ip of svc.loadBalancerVIPs) natRules.push(`${head} -s ${ip} -j ${externalTrafficChain}`);
+        for (const ip of svc.loadBalancerVIPs) natRules.write(`${head} -s ${ip} -j ${externalTrafficChain}`);
       }
-      natRules.push(`-A ${fwChain} -m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
+      natRules.write(`-A ${fwChain} -m comment --comment "other traffic to ${name} will be dropped by KUBE-PROXY-FIREWALL"`);
       closeChain(pc);
     }
 
     const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly EndpointInfo[]): void => {
       if (svc.sessionAffinityClientIP) {
         for (const ep of endpoints) {
-          natRules.push(`${withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${ep.chain}`);
+          natRules.write(`${withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${ep.chain}`);
         }
       }
       const n = endpoints.length;
       for (let i = 0; i < n; i++) {
         const ep = endpoints[i];
         const head = withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`);
-        if (i < n - 1) natRules.push(`${head} -m statistic --mode random --probability ${computeProbability(n - i)} -j ${ep.chain}`);
-        else natRules.push(`${head} -j ${ep.chain}`);
+        if (i < n - 1) natRules.write(`${head} -m statistic --mode random --probability ${computeProbability(n - i)} -j ${ep.chain}`);
+        else natRules.write(`${head} -j ${ep.chain}`);
       }
     };
 
@@ -415,9 +416,9 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     for (const ep of cats.allReachable) {
       const pc = openChain('SEP', ep.chain);
       const head = withComment(`-A ${ep.chain}`, name);
-      natRules.push(`${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
+      natRules.write(`${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
       const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${ep.chain} --set` : '';
-      natRules.push(`${head}${affinity} -m ${proto} -p ${proto} -j DNAT --to-destination ${ep.str}`);
+      natRules.write(`${head}${affinity} -m ${proto} -p ${proto} -j DNAT --to-destination ${ep.str}`);
       closeChain(pc);
     }
 
@@ -437,7 +438,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     let dest = '-m addrtype --dst-type LOCAL';
     if (isIPv6) dest += ' ! -d ::1/128';
     else if (!localhostNodePorts) dest += ' ! -d 127.0.0.0/8';
-    natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} ${dest} -j ${KUBE_NODEPORTS}`);
+    natRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} ${dest} -j ${KUBE_NODEPORTS}`);
   } else {
     if (!config.nodeInterfaceAddresses) {
       messages.push({ severity: 'info', message: `node interface addresses assumed: 127.0.0.1/8, ::1/128 and the node IPs (${nodeIPCandidates.join(', ') || 'none'})` });
@@ -448,27 +449,20 @@ export function generateRules(input: ProxierInput): GeneratedRules {
         messages.push({ severity: 'info', message: `nodePortAddresses includes ${a.ip}, but localhost NodePorts are ${isIPv6 ? 'not supported on IPv6' : 'disabled'}` });
         continue;
       }
-      natRules.push(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} -d ${a.ip} -j ${KUBE_NODEPORTS}`);
+      natRules.write(`-A ${KUBE_SERVICES} -m comment --comment ${nodePortsComment} -d ${a.ip} -j ${KUBE_NODEPORTS}`);
     }
   }
 
   if (!config.conntrackTCPLiberal) {
     const nfacct = config.nfacctCounters.ct_state_invalid_dropped_pkts ? ` -m nfacct --nfacct-name ${CT_INVALID_COUNTER}` : '';
-    filterRules.push(`-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID${nfacct} -j DROP`);
+    filterRules.write(`-A ${KUBE_FORWARD} -m conntrack --ctstate INVALID${nfacct} -j DROP`);
   }
-  filterRules.push(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
-  filterRules.push(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
+  filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding rules" -m mark --mark ${mark}/${mark} -j ACCEPT`);
+  filterRules.write(`-A ${KUBE_FORWARD} -m comment --comment "kubernetes forwarding conntrack rule" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT`);
 
-  const restore =
-    '*filter\n' +
-    joinLines(filterChains) +
-    joinLines(filterRules) +
-    'COMMIT\n*nat\n' +
-    joinLines(natChains) +
-    joinLines(natRules) +
-    'COMMIT\n';
+  const restore = concatText(['*filter\n', filterChains, filterRules, 'COMMIT\n*nat\n', natChains, natRules, 'COMMIT\n']);
 
-  const base = [1, 1 + filterChains.length, 1 + filterChains.length + filterRules.length + 2, 1 + filterChains.length + filterRules.length + 2 + natChains.length];
+  const base = [1, 1 + filterChains.lines, 1 + filterChains.lines + filterRules.lines + 2, 1 + filterChains.lines + filterRules.lines + 2 + natChains.lines];
   const lineOf = (r: LineRef): number => base[Math.floor(r / SECTION)] + (r % SECTION);
 
   const servicePorts: GeneratedServicePort[] = pendingPorts.map(({ svc, all, cats, used, chains, shared }) => {
@@ -537,10 +531,6 @@ export function generateDualStackRules(input: ProxierInput): { readonly ipv4: Ge
     ipv4: generateRules({ ...input, config: { ...input.config, ipFamily: 'ipv4' } }),
     ipv6: generateRules({ ...input, config: { ...input.config, ipFamily: 'ipv6', localhostNodePorts: false } }),
   };
-}
-
-function joinLines(lines: readonly string[]): string {
-  return lines.length === 0 ? '' : lines.join('\n') + '\n';
 }
 
 /** Without configured interface addresses: loopback plus the node IPs (assumed /32 and /128). */
