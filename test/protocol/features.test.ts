@@ -38,6 +38,8 @@ test('hover on a Service selector lists the matching workloads with replicas and
   const value = (hover.contents as MarkupContent).value;
   assert.match(value, /3 pods in 1 workload/);
   assert.match(value, /Deployment `web` — 3 replicas — `apps\/deploy\.yaml`/);
+  // The hovered label is highlighted: `app: web` on line 6.
+  assert.deepEqual(hover.range, { start: { line: 6, character: 4 }, end: { line: 6, character: 12 } });
 });
 
 test('hover on pod template labels names the Services selecting them', async () => {

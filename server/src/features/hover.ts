@@ -16,6 +16,7 @@ import {
   type Target,
 } from '../core/queries';
 import { inlineCode, type FeatureContext } from './featureContext';
+import { trimTrailingSpace } from './locations';
 
 export function provideHover(ctx: FeatureContext, params: HoverParams): Hover | null {
   const uri = params.textDocument.uri;
@@ -25,7 +26,10 @@ export function provideHover(ctx: FeatureContext, params: HoverParams): Hover | 
   if (!target) return null;
   const lines = describeTarget(ctx, target);
   if (!lines) return null;
-  return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') } };
+  return {
+    contents: { kind: MarkupKind.Markdown, value: lines.join('\n') },
+    range: positions.toRange(trimTrailingSpace(ctx.snapshot.file(uri)?.text, target.span)),
+  };
 }
 
 function describeTarget(ctx: FeatureContext, target: Target): string[] | undefined {

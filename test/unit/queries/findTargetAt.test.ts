@@ -133,3 +133,21 @@ test('findTargetAt: broken YAML and unknown files give no target, never a throw'
   const index = new WorkspaceIndex();
   assert.equal(findTargetAt(index.snapshot(), 'mem:///missing.yaml', 3), undefined);
 });
+
+test('findTargetAt: the span is the field under the caret, key to value', () => {
+  const cases: [string, string][] = [
+    [at(SERVICE, 'tier: front', 1), 'tier: front'],
+    [at(SERVICE, 'name: web', 7), 'name: web'],
+    [at(INGRESS, 'number: 80', 9), 'number: 80'],
+    [at(DEPLOYMENT, 'tier: front', 0), 'tier: front'],
+  ];
+  for (const [file, expected] of cases) {
+    const offset = file.indexOf('|');
+    const text = file.slice(0, offset) + file.slice(offset + 1);
+    const index = new WorkspaceIndex();
+    index.setFile('mem:///f.yaml', text, 1);
+    const target = findTargetAt(index.snapshot(), 'mem:///f.yaml', offset);
+    assert.ok(target);
+    assert.equal(text.slice(target.span.start, target.span.end).trim(), expected);
+  }
+});

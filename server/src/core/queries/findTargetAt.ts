@@ -1,13 +1,16 @@
 import { stringMapAt } from '../manifests/fieldSpan';
 import type { FieldPath, ManifestObject } from '../manifests/types';
+import type { Span } from '../text/span';
 import { matchesServiceSelector } from '../labels/matchesSelector';
 import type { PodTemplate } from '../workspace/podTemplates';
 import type { WorkspaceSnapshot } from '../workspace/workspaceSnapshot';
 import { readIngressBackends, type IngressBackend } from './ingressBackends';
-import { locateField, startsWithPath } from './locateField';
+import { locateField, startsWithPath, type FieldLocus } from './locateField';
 
-/** What sits under the caret, in the terms the editor features care about. */
-export type Target =
+/** What sits under the caret, in the terms the editor features care about, with `span`: the field under the caret (key to end of value). */
+export type Target = TargetKind & { readonly span: Span };
+
+type TargetKind =
   /** Inside a Service's `spec.selector` (on one label when `labelKey` is set). */
   | { readonly kind: 'service-selector'; readonly service: ManifestObject; readonly labelKey?: string }
   /** Inside the labels a pod template gives its pods (a Pod's own labels, or `spec.template.metadata.labels`). */
@@ -23,6 +26,13 @@ export function findTargetAt(snapshot: WorkspaceSnapshot, uri: string, offset: n
   if (!file) return undefined;
   const locus = locateField(file, offset);
   if (!locus) return undefined;
+  const kind = findTargetKind(snapshot, locus);
+  if (!kind) return undefined;
+  const start = locus.node.keySpan?.start ?? locus.node.valueSpan.start;
+  return { ...kind, span: { start, end: Math.max(start, locus.node.valueSpan.end) } };
+}
+
+function findTargetKind(snapshot: WorkspaceSnapshot, locus: FieldLocus): TargetKind | undefined {
   const { object, path } = locus;
   const labelKeyAfter = (prefix: FieldPath): string | undefined => {
     const step = path[prefix.length];
