@@ -89,4 +89,15 @@ suite('manifest features', () => {
     const children = symbols[0].children.map((c) => c.name);
     for (const name of ['replicas', 'selector', 'pod labels', 'container nginx']) assert.ok(children.includes(name), `outline lacks ${name}: ${children}`);
   });
+
+  test('Go to Symbol in Workspace finds the nginx Service and Deployment in their files', async () => {
+    const symbols = await waitFor('workspace symbols', async () => {
+      const found = await vscode.commands.executeCommand<vscode.SymbolInformation[]>('vscode.executeWorkspaceSymbolProvider', 'nginx');
+      return found.length > 0 ? found : undefined;
+    });
+    const byName = new Map(symbols.map((s) => [s.name, relative(s.location.uri)]));
+    assert.equal(byName.get('Service nginx'), 'nginx/service.yaml');
+    assert.equal(byName.get('Deployment nginx'), 'nginx/deployment.yaml');
+    assert.equal(byName.get('Deployment ingress-nginx-controller'), 'ingress/ingress-nginx-controller.yaml');
+  });
 });
