@@ -14,6 +14,7 @@ import { generateRules } from '../../../server/src/core/kubeproxy/generateRules'
 import { applyKubeProxyConfiguration, defaultProxierConfig, parseKubeProxyConfiguration } from '../../../server/src/core/kubeproxy/config';
 import { checkIPTablesRuleJumps, extractChainRules, parseTestDump } from '../../../server/src/core/kubeproxy/sortRules';
 import type { GeneratedRules, ProxierConfig } from '../../../server/src/core/kubeproxy/types';
+import { formatServicePortRules, listServicePortRules } from '../../../server/src/core/kubeproxy/serviceRules';
 
 const goldenDir = path.join(__dirname, 'golden');
 const update = process.env.UPDATE_GOLDEN === '1';
@@ -439,6 +440,31 @@ describe('scenarios (golden)', () => {
       checkGolden(`${s.name}.meta.json`, JSON.stringify(metaOf(out), null, 2) + '\n');
     });
   }
+  test('one service port\'s rules: every line of the ruleset belongs to exactly one port or to kube-proxy itself', () => {
+    for (const s of scenarios) {
+      const out = run(s);
+      const owner = new Map<number, string>();
+      for (const sp of out.servicePorts) {
+        for (const l of listServicePortRules(out, sp)) {
+          assert.ok(!owner.has(l.line), `${s.name}: line ${l.line} claimed twice`);
+          owner.set(l.line, sp.svcPortName);
+        }
+        const text = formatServicePortRules(out, sp);
+        assert.deepEqual(parseTestDump(text).errors, [], `${s.name}: ${sp.svcPortName} rules parse`);
+      }
+      const lines = out.restore.split('\n');
+      lines.forEach((l, i) => {
+        if (!l.startsWith('-A ') || owner.has(i)) return;
+        // Unowned rules are kube-proxy's fixed ones.
+        assert.match(l, /^-A (KUBE-POSTROUTING|KUBE-MARK-MASQ|KUBE-FORWARD|KUBE-FIREWALL|KUBE-SERVICES -m comment --comment "kubernetes service nodeports)/, `${s.name}: line ${i} ${l}`);
+      });
+    }
+  });
+  test('formatServicePortRules for the unnamed port of multi-port-unnamed', () => {
+    const out = run(scenarios.find((s) => s.name === 'multi-port-unnamed')!);
+    const sp = out.servicePorts.find((p) => p.portName === '')!;
+    checkGolden('multi-port-unnamed.port-default-app.restore', formatServicePortRules(out, sp));
+  });
   test('generation is deterministic and independent of input order', () => {
     const a = run(scenarios[0]);
     const docs = scenarios[0].yaml.split('\n---\n').reverse().join('\n---\n');

@@ -14,5 +14,6 @@ export { sortIPTablesRules, trySortIPTablesRules, checkIPTablesRuleJumps, extrac
 export { defaultProxierConfig, parseKubeProxyConfiguration, applyKubeProxyConfiguration, formatMasqueradeMark } from './config';
 export type { KubeProxyConfigurationSettings, ParsedKubeProxyConfiguration, ConfigurationError } from './config';
 export { convertEndpointsToSlices } from './proxyState';
+export { listServicePortRules, formatServicePortRules, type ServicePortRuleLine } from './serviceRules';
 export { parseIPSloppy, parseCIDRSloppy, formatIP, formatCIDR, normalizeIP, joinHostPort } from './ip';
 export type * from './types';
