@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseDump } from '../../../server/src/core/iptables/parseDump';
-import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
+import { prepareRuleset, tracePacket } from '../../../server/src/core/simulator/tracePacket';
 import type { Outcome, PacketOrigin, Protocol, TraceRequest } from '../../../server/src/core/simulator/types';
 
 /**
@@ -405,8 +405,7 @@ test('requests that cannot be traced give one error outcome', () => {
   }
 });
 
-test('the per-ruleset cache (partial compile on first sight, full compile later) answers like a fresh ruleset', async () => {
-  const { prepareRuleset } = await import('../../../server/src/core/simulator/tracePacket');
+test('the per-ruleset cache (partial compile on first sight, full compile later) answers like a fresh ruleset', () => {
   const rules = nat(':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':S1 - [0:0]', ':S2 - [0:0]',
     '-A PREROUTING -j KUBE-SERVICES',
     '-A KUBE-SERVICES -m tcp -p tcp -d 10.96.0.1 --dport 80 -j S1',
@@ -437,4 +436,30 @@ test('the per-ruleset cache (partial compile on first sight, full compile later)
     '0.5 forwarded 203.0.113.7:40000 > 10.1.0.1:8080', '0.5 forwarded 203.0.113.7:40000 > 10.1.0.2:8080',
   ]);
   assert.deepEqual(tracePacket(cached, request({ dst: '10.96.0.2', dport: 53, proto: 'udp' })).outcomes.map(describe), ['1 forwarded 203.0.113.7:40000 > 10.1.0.3:53']);
+});
+
+test('routes: the outgoing interface (-o) and MASQUERADE source come from the route chosen after DNAT, per branch', () => {
+  const rules = nat(
+    '-A PREROUTING -d 198.51.100.20 -m statistic --mode nth --every 2 --packet 0 -j DNAT --to-destination 10.244.1.2:8080',
+    '-A PREROUTING -d 198.51.100.20 -j DNAT --to-destination 10.244.2.2:8080',
+    '-A POSTROUTING -o n2 -j MASQUERADE',
+  ) + filter('-A FORWARD -o vp+ -p tcp --dport 8080 -j ACCEPT', '-A FORWARD -o n2 -j ACCEPT', '-A FORWARD -j DROP');
+  const routes = [
+    { destination: '10.244.1.2/32', device: 'vp1', source: '10.244.1.1' },
+    { destination: '10.244.2.0/24', device: 'n2', source: '192.168.0.2' },
+    { destination: 'default', device: 'ext0', source: '203.0.113.1' },
+  ];
+  check(rules, { dst: '198.51.100.20', extra: { routes } }, [
+    '0.5 forwarded 203.0.113.7:40000 > 10.244.1.2:8080',
+    '0.5 forwarded 192.168.0.2:40000 > 10.244.2.2:8080 masq snat',
+  ]);
+  // Without routes, -o cannot be decided: recorded and not matched (then DROP).
+  const r = trace(rules, { dst: '198.51.100.20' });
+  assert.deepEqual(r.outcomes.map((o) => o.verdict), ['dropped', 'dropped']);
+  assert.ok(r.outcomes.every((o) => o.unevaluated.some((u) => /outgoing interface is not known/.test(u.reason))));
+  // From the node: routed before OUTPUT (-o there), the longest prefix wins.
+  check(filter('-A OUTPUT -o ext0 -j REJECT'), { src: '203.0.113.1', dst: '8.8.8.8', from: 'node', extra: { routes } },
+    ['1 rejected 203.0.113.1:40000 > 8.8.8.8:80 reason="icmp-port-unreachable"']);
+  check(filter('-A OUTPUT -o ext0 -j REJECT'), { src: '192.168.0.2', dst: '10.244.2.9', from: 'node', extra: { routes } },
+    ['1 sent 192.168.0.2:40000 > 10.244.2.9:80']);
 });

@@ -1,6 +1,6 @@
 import type { Chain, Ruleset } from '../iptables/model';
 import { compileRule, compileRulePartially, evaluateCheck, isLocalIp, type CompiledRule, type MatchContext } from './compileRule';
-import { ipKey, isLoopback, parseIp, type Ip } from './addresses';
+import { cidrContains, ipKey, isLoopback, parseCidr, parseIp, type Cidr, type Ip } from './addresses';
 import type { Hop, Outcome, Packet, TraceRequest, TraceResult, UnevaluatedRule, Verdict } from './types';
 
 /**
@@ -127,6 +127,8 @@ interface State extends MatchContext {
   outInterface: string | undefined | null;
   /** The destination was local at the routing decision (for the node's loop over lo). */
   local: boolean;
+  /** The chosen route's preferred source (MASQUERADE's address), when routes are known. */
+  routeSource: string | undefined;
 }
 
 /**
@@ -145,7 +147,7 @@ function makeState(s: State): State {
     markedForMasquerade: s.markedForMasquerade, recent: s.recent.slice(),
     original: s.original, originalSrc: s.originalSrc, originalDst: s.originalDst,
     localKeys: s.localKeys, recentLists: s.recentLists, returningClient: s.returningClient, ipsets: s.ipsets,
-    inInterface: s.inInterface, outInterface: s.outInterface, local: s.local,
+    inInterface: s.inInterface, outInterface: s.outInterface, local: s.local, routeSource: s.routeSource,
   };
 }
 
@@ -176,7 +178,45 @@ const LOOPBACK_IN: readonly Step[] = [
   chainStep('security', 'INPUT'), { kind: 'done', verdict: 'delivered' },
 ];
 
+interface ParsedRoute {
+  readonly cidr: Cidr;
+  readonly bits: number;
+  readonly device?: string;
+  readonly source?: string;
+}
+
+/** The longest-prefix route for `ip`, if routes were given. */
+function lookupRoute(walk: Walk, ip: Ip): ParsedRoute | undefined {
+  let best: ParsedRoute | undefined;
+  for (const r of walk.routes) {
+    if (cidrContains(r.cidr, ip) && (!best || r.bits > best.bits)) best = r;
+  }
+  return best;
+}
+
+function parseRoutes(request: TraceRequest): { routes: ParsedRoute[]; bad: string[] } {
+  const routes: ParsedRoute[] = [];
+  const bad: string[] = [];
+  for (const r of request.routes ?? []) {
+    const v6 = r.destination.includes(':') || (r.source?.includes(':') ?? false);
+    const text = r.destination === 'default' ? (v6 ? '::/0' : '0.0.0.0/0') : r.destination;
+    const cidr = parseCidr(text);
+    if (!cidr) {
+      bad.push(r.destination);
+      continue;
+    }
+    const slash = text.indexOf('/');
+    const bits = slash < 0 ? (cidr.v6 ? 128 : 32) : Number(text.slice(slash + 1));
+    const route: { cidr: Cidr; bits: number; device?: string; source?: string } = { cidr, bits };
+    if (r.device !== undefined) route.device = r.device;
+    if (r.source !== undefined) route.source = r.source;
+    routes.push(route);
+  }
+  return { routes, bad };
+}
+
 interface Walk {
+  readonly routes: readonly ParsedRoute[];
   readonly request: TraceRequest;
   readonly index: RulesetIndex;
   readonly localKeys: ReadonlySet<string>;
@@ -239,6 +279,7 @@ function setPacket(s: State, packet: Packet): boolean {
 
 /** The source MASQUERADE picks: the request's egress address, else the first non-loopback local address of the family. */
 function masqueradeAddress(walk: Walk, s: State): string | undefined {
+  if (s.routeSource !== undefined) return s.routeSource;
   if (walk.request.egressAddress) return walk.request.egressAddress;
   const found = walk.localIps.find((l) => l.ip.v6 === s.dst.v6 && !isLoopback(l.ip));
   return found?.text;
@@ -254,12 +295,14 @@ function run(walk: Walk, s: State): void {
       if (step.kind === 'done') return finish(walk, s, step.verdict);
       if (step.kind === 'route') {
         s.local = isLocal(walk, s.dst);
+        const route = s.local ? undefined : lookupRoute(walk, s.dst);
+        s.routeSource = route?.source;
         if (walk.request.from === 'node') {
-          if (s.outInterface === undefined && s.local) s.outInterface = 'lo';
+          s.outInterface = s.local ? 'lo' : route?.device ?? walk.request.outInterface;
           s.steps = s.local ? [...OUTBOUND_REST, ...LOOPBACK_IN] : [...OUTBOUND_REST, { kind: 'done', verdict: 'sent' }];
         } else {
           s.steps = s.local ? INBOUND_LOCAL : INBOUND_FORWARD;
-          s.outInterface = s.local ? null : walk.request.outInterface;
+          s.outInterface = s.local ? null : route?.device ?? walk.request.outInterface;
         }
         s.stepIndex = 0;
         continue;
@@ -486,7 +529,7 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
       if (addr === undefined) {
         addr = s.packet.src;
         note = [note, 'no egress address known for MASQUERADE: source kept (give egressAddress or a local address)'].filter(Boolean).join('; ');
-      } else if (t.kind === 'masquerade' && !walk.request.egressAddress) {
+      } else if (t.kind === 'masquerade' && !walk.request.egressAddress && s.routeSource === undefined) {
         note = [note, `MASQUERADE source ${addr}: the node's first address (assumed; give egressAddress)`].filter(Boolean).join('; ');
       }
       const packet: Packet = { ...s.packet, src: addr, sport: t.port ?? s.packet.sport };
@@ -519,7 +562,9 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
     const ip = parseIp(text);
     if (ip) localIps.push({ text, ip });
   }
+  const parsedRoutes = parseRoutes(request);
   const walk: Walk = {
+    routes: parsedRoutes.routes,
     request,
     index: indexRuleset(ruleset),
     localKeys: new Set(localIps.map((l) => ipKey(l.ip))),
@@ -565,12 +610,20 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
     inInterface: fromNode ? null : request.inInterface,
     outInterface: fromNode ? request.outInterface : null,
     local: false,
+    routeSource: undefined,
   });
+  if (fromNode) {
+    // A locally generated packet is routed before the OUTPUT chains (for -o and its source).
+    const route = isLocal(walk, dst) ? undefined : lookupRoute(walk, dst);
+    initial.outInterface = isLocal(walk, dst) ? 'lo' : route?.device ?? request.outInterface;
+    initial.routeSource = route?.source;
+  }
   setMark(walk, initial, initial.mark);
   const unevaluatedIfaces: string[] = [];
   if (request.localAddresses.length !== localIps.length) {
     unevaluatedIfaces.push(`local addresses that are not IP addresses were ignored: ${request.localAddresses.filter((a) => !parseIp(a)).join(', ')}`);
   }
+  if (parsedRoutes.bad.length > 0) unevaluatedIfaces.push(`routes that are not CIDRs were ignored: ${parsedRoutes.bad.join(', ')}`);
   initial.notes.push(...unevaluatedIfaces);
   walk.pending.push(initial);
   while (walk.pending.length > 0) {

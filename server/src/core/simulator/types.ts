@@ -56,6 +56,20 @@ export interface TraceRequest {
   readonly recentLists?: readonly string[];
   /** The mark bit kube-proxy uses to ask for masquerading (default 0x4000). */
   readonly masqueradeMark?: number;
+  /**
+   * The node's routing table (e.g. from `ip -j route`). When given, the routing decision picks the
+   * longest matching route for the packet's destination after nat: its `device` is the outgoing
+   * interface for `-o` (per branch, after DNAT) and its `source` the address MASQUERADE uses.
+   */
+  readonly routes?: readonly Route[];
+}
+
+export interface Route {
+  /** A CIDR, a single address, or `default`. */
+  readonly destination: string;
+  readonly device?: string;
+  /** The preferred source address (`src` in `ip route`), i.e. the address MASQUERADE picks. */
+  readonly source?: string;
 }
 
 export interface Hop {
