@@ -1,7 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { relative, sep } from 'node:path';
-import { WorkspaceIndex } from '../core/workspace/workspaceIndex';
-import { collectFiles, describeError } from './collectFiles';
+import { displayPath, loadWorkspace } from './workspaceLoad';
 import { formatJson, formatSarif, formatText, type CheckReport } from './formatDiagnostics';
 import { EXIT_FINDINGS, EXIT_OK, UsageError, type CliIo, type Subcommand } from './io';
 import { TOOL_VERSION } from './version';
@@ -67,33 +64,14 @@ export function parseCheckArgs(args: readonly string[]): CheckOptions {
 
 /** Reads the files, analyses them, and returns the report (no printing). Throws UsageError on unreadable input. */
 export function runCheck(options: CheckOptions, cwd: string): CheckReport {
-  const files = collectFiles(options.paths, cwd);
-  const index = new WorkspaceIndex();
-  const texts = new Map<string, string>();
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new UsageError(`cannot read "${display(cwd, file)}": ${describeError(e)}`);
-    }
-    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
-    texts.set(file, text);
-    index.setFile(file, text, 0);
-  }
-  const snapshot = index.snapshot();
+  const { snapshot, texts } = loadWorkspace(options.paths, cwd);
   return {
     diagnostics: snapshot.diagnostics(),
     texts,
-    display: (uri) => display(cwd, uri),
+    display: (uri) => displayPath(cwd, uri),
     objectCount: snapshot.objects().length,
     toolVersion: TOOL_VERSION,
   };
-}
-
-function display(cwd: string, file: string): string {
-  const rel = relative(cwd, file) || file;
-  return sep === '/' ? rel : rel.split(sep).join('/');
 }
 
 export const checkCommand: Subcommand = {
