@@ -22,6 +22,16 @@ function escapeHtml(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
+/**
+ * Whether `webview.cspSource` is a plain CSP source list: space-separated host or scheme sources,
+ * or `'self'` (code-server gives `'self' https://*.vscode-cdn.net`). Nothing that could end the
+ * directive (`;`, `,`), add a keyword such as `'unsafe-inline'`, or break out of the attribute.
+ */
+export function isSafeSourceList(sources: string): boolean {
+  const tokens = sources.trim().split(/ +/);
+  return sources.trim() !== '' && tokens.every((t) => t === "'self'" || /^(?:[a-z][a-z0-9+.-]*:)?(?:\/\/)?[A-Za-z0-9*][A-Za-z0-9*._~%+-]*(?::(?:\d+|\*))?(?:\/[^\s;,'"<>]*)?$|^[a-z][a-z0-9+.-]*:$/.test(t) && t !== '*');
+}
+
 /** The Content-Security-Policy of the page. */
 export function getContentSecurityPolicy(nonce: string, cspSource: string): string {
   return [
@@ -37,7 +47,7 @@ export function getContentSecurityPolicy(nonce: string, cspSource: string): stri
 export function getWebviewHtml(parts: WebviewHtmlParts): string {
   // The nonce and the CSP source are put inside the CSP: keep them to their expected alphabets.
   const nonce = /^[A-Za-z0-9+/=_-]{16,}$/.test(parts.nonce) ? parts.nonce : 'invalid-nonce-refused';
-  const cspSource = /^[^\s;,'"<>]+$/.test(parts.cspSource) ? parts.cspSource : "'none'";
+  const cspSource = isSafeSourceList(parts.cspSource) ? parts.cspSource : "'none'";
   const csp = getContentSecurityPolicy(nonce, cspSource);
   return `<!DOCTYPE html>
 <html lang="en">

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { getWebviewHtml, getContentSecurityPolicy, makeNonce } from '../../../client/src/webviewHtml';
+import { getWebviewHtml, getContentSecurityPolicy, isSafeSourceList, makeNonce } from '../../../client/src/webviewHtml';
 
 const parts = {
   nonce: 'abcDEF0123456789abcdef',
@@ -59,4 +59,24 @@ test('makeNonce gives 32 url-safe characters, different each time', () => {
   assert.match(a, /^[A-Za-z0-9_-]{32}$/);
   assert.notEqual(a, b);
   assert.equal(makeNonce((bytes) => bytes.fill(255)), '_'.repeat(32));
+});
+
+test('the webview CSP source is used as given when it is a plain source list (code-server gives two sources)', () => {
+  const cases: [string, boolean][] = [
+    ["'self' https://*.vscode-cdn.net", true],
+    ['https://*.vscode-cdn.net', true],
+    ['http://127.0.0.1:36101', true],
+    ['vscode-webview://abc123', true],
+    ["* 'unsafe-eval'", false],
+    ['*', false],
+    ["'unsafe-inline'", false],
+    ["'none'", false],
+    ['a; script-src *', false],
+    ['https://a.example, https://b.example', false],
+    ['https://x.example "><script>', false],
+    ['', false],
+  ];
+  for (const [source, ok] of cases) assert.equal(isSafeSourceList(source), ok, source);
+  const csp = cspOf(getWebviewHtml({ ...parts, cspSource: "'self' https://*.vscode-cdn.net" }));
+  assert.equal(csp, `default-src 'none'; script-src 'nonce-${parts.nonce}'; style-src 'self' https://*.vscode-cdn.net; img-src 'self' https://*.vscode-cdn.net data:; font-src 'self' https://*.vscode-cdn.net;`);
 });
