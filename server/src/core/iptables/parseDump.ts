@@ -1,9 +1,9 @@
 import type { Span } from '../text/span';
-import { BUILTIN_CHAINS, type Chain, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
+import { BUILTIN_CHAINS, type Chain, type Match, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
 import { inferTableFromBuiltins } from './inferTable';
 import { parseListing } from './parseListing';
-import { parseRuleSpec } from './parseRuleSpec';
-import { scanWords } from './scanWords';
+import { Interner, parseRuleSpec } from './parseRuleSpec';
+import { scanWords, WordScanner } from './scanWords';
 import type { Token } from './tokenize';
 
 /** Options for input that does not name its table (`iptables -S`, `iptables -L`). */
@@ -117,6 +117,8 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
   const n = text.length;
   let pos = 0;
   let line = 0;
+  const scanner = new WordScanner();
+  const intern = new Interner();
 
   const err = (message: string, start: number, end: number, severity: 'error' | 'warning' = 'error'): void => {
     errors.push({ message, span: { start, end }, severity });
@@ -272,29 +274,70 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
         cmdStart = rc.end;
         while (cmdStart < e && (text.charCodeAt(cmdStart) === 32 || text.charCodeAt(cmdStart) === 9)) cmdStart++;
       }
-      const { tokens, unterminatedQuoteAt } = scanWords(text, cmdStart, e);
-      if (unterminatedQuoteAt !== undefined) err('Unterminated quote', unterminatedQuoteAt, e);
-      const cmdTok = tokens[0];
-      const cmd = cmdTok ? COMMANDS[cmdTok.text] : undefined;
-      if (!cmdTok || cmd === undefined) {
+      scanner.scan(text, cmdStart, e);
+      if (scanner.unterminatedQuoteAt !== undefined) err('Unterminated quote', scanner.unterminatedQuoteAt, e);
+      const cmd = scanner.count > 0 ? COMMANDS[scanner.word(0)] : undefined;
+      if (cmd === undefined) {
         err(`Unrecognised line \`${text.slice(s, Math.min(e, s + 40))}\``, s, e);
       } else {
         if (!cur || (cur.committed && mode === 'save')) {
           if (mode === 'rules' && !cur) cur = implicitTable(s);
           else {
             const last = cur ?? tables[tables.length - 1];
-            err(last ? `${cmdTok.text} after COMMIT of table ${last.name} (expected a \`*table\` line first)` : `${cmdTok.text} before any table (expected a \`*table\` line first)`, s, e);
+            const cmdText = scanner.word(0);
+            err(last ? `${cmdText} after COMMIT of table ${last.name} (expected a \`*table\` line first)` : `${cmdText} before any table (expected a \`*table\` line first)`, s, e);
           }
         }
         const t = cur && !(cur.committed && mode === 'save') ? cur : undefined;
         if (t) {
-          if (cmd !== '-A') restoreOnly = true;
-          handleCommand(cmd, cmdTok, tokens, t, s, e, cmdStart, lineCounters);
+          if (cmd === '-A' && scanner.count >= 2) appendRule(t, s, e, cmdStart, lineCounters);
+          else {
+            if (cmd !== '-A') restoreOnly = true;
+            const tokens = scanner.toTokens();
+            handleCommand(cmd, tokens[0], tokens, t, s, e, cmdStart, lineCounters);
+          }
         }
       }
     }
     pos = nextPos;
     line++;
+  }
+
+  function appendRule(t: MutableTable, s: number, e: number, cmdStart: number, lineCounters: Counters | undefined): void {
+    const chainName = scanner.quotedText[1] !== undefined ? scanner.word(1) : intern.at(text, scanner.starts[1], scanner.ends[1]);
+    let ch = t.byName.get(chainName);
+    if (!ch) ch = getChain(t, chainName, { start: scanner.starts[1], end: scanner.ends[1] }, true)!;
+    const spec = parseRuleSpec(scanner, 2, intern);
+    if (spec.errors.length > 0) for (const pe of spec.errors) errors.push(pe);
+    if (spec.target === undefined && spec.matches.length === 0 && scanner.count <= 2) {
+      err(`Rule in ${ch.name} has no matches and no target`, s, e, 'warning');
+    }
+    if (!sawV6 || !sawV4) noteFamily(spec.matches);
+    // One literal per combination of optional fields, so every rule object is allocated at its final size.
+    const rt = text.slice(cmdStart, e);
+    const rspan = { start: cmdStart, end: e };
+    const target = spec.target;
+    const comment = spec.comment;
+    let rule: Rule;
+    if (target !== undefined && comment !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, target, comment };
+    else if (target !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, target };
+    else if (comment !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, comment };
+    else rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches };
+    const counters = lineCounters ?? spec.counters;
+    if (counters) (rule as { counters?: Counters }).counters = counters;
+    ch.rules.push(rule);
+  }
+
+  function noteFamily(matches: readonly Match[]): void {
+    for (const m of matches) {
+      if (m.module !== '') continue;
+      for (const o of m.options) {
+        if ((o.name === '-s' || o.name === '-d' || o.name === '--source' || o.name === '--destination') && o.values.length > 0) {
+          if (o.values[0].includes(':')) sawV6 = true;
+          else sawV4 = true;
+        }
+      }
+    }
   }
 
   function handleCommand(cmd: string, cmdTok: Token, tokens: Token[], t: MutableTable, s: number, e: number, cmdStart: number, lineCounters: Counters | undefined): void {
@@ -318,21 +361,14 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
           err('-R needs a rule number', cmdTok.span.start, e);
           return;
         }
-        const spec = parseRuleSpec(tokens, specFrom);
+        scanner.scan(text, cmdStart, e);
+        const spec = parseRuleSpec(scanner, specFrom, intern);
         for (const pe of spec.errors) errors.push(pe);
         if (!spec.target && spec.matches.length === 0 && tokens.length <= specFrom) {
           // `-A CHAIN` alone is valid (a rule that matches everything and does nothing) but often a truncation.
           err(`Rule in ${ch.name} has no matches and no target`, s, e, 'warning');
         }
-        for (const m of spec.matches) {
-          if (m.module !== '') continue;
-          for (const o of m.options) {
-            if ((o.name === '-s' || o.name === '-d' || o.name === '--source' || o.name === '--destination') && o.values.length > 0) {
-              if (o.values[0].includes(':')) sawV6 = true;
-              else sawV4 = true;
-            }
-          }
-        }
+        noteFamily(spec.matches);
         const rule: { -readonly [K in keyof Rule]: Rule[K] } = {
           table: t.name,
           chain: ch.name,

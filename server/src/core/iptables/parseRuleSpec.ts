@@ -1,5 +1,6 @@
 import type { Counters, Match, ParseError, RuleOption, Target } from './model';
-import type { Token } from './tokenize';
+import type { Span } from '../text/span';
+import type { WordScanner } from './scanWords';
 
 /**
  * Turns the words of a rule specification (everything after `-A CHAIN`) into matches grouped by
@@ -7,11 +8,12 @@ import type { Token } from './tokenize';
  */
 export interface RuleSpec {
   readonly matches: Match[];
-  readonly target?: Target;
-  readonly comment?: string;
+  readonly target: Target | undefined;
+  readonly comment: string | undefined;
   /** From an inline `-c PACKETS BYTES`. */
-  readonly counters?: Counters;
-  readonly errors: ParseError[];
+  readonly counters: Counters | undefined;
+  /** Shared empty array when there are none: do not push to it. */
+  readonly errors: readonly ParseError[];
 }
 
 /** Base matches and the names they are also written as. */
@@ -89,118 +91,179 @@ export function protocolModule(proto: string): string {
   }
 }
 
-function isOptionWord(tok: Token): boolean {
-  if (tok.quoted) return false;
-  const t = tok.text;
-  if (t.length < 2 || t.charCodeAt(0) !== 45 /* - */) return false;
-  const c1 = t.charCodeAt(1);
+/**
+ * Keeps one copy of the words every rule repeats (option names, modules, common targets), found
+ * by length and a direct comparison with the source text, without slicing or hashing.
+ */
+export class Interner {
+  private readonly byLength: string[][] = [];
+  constructor(words: readonly string[] = COMMON_WORDS) {
+    for (const word of words) (this.byLength[word.length] ??= []).push(word);
+  }
+  private readonly singles = new Map<string, readonly string[]>();
+  /** The interned copy of `text[start, end)`, or a fresh slice when it is not a common word. */
+  at(text: string, start: number, end: number): string {
+    const list = this.byLength[end - start];
+    if (list !== undefined) {
+      for (let k = 0; k < list.length; k++) if (text.startsWith(list[k], start)) return list[k];
+    }
+    return text.slice(start, end);
+  }
+  /** A one-word values array; shared (frozen) for common words. */
+  single(text: string, start: number, end: number): readonly string[] {
+    const word = this.at(text, start, end);
+    const list = this.byLength[end - start];
+    if (list === undefined || !list.includes(word)) return [word];
+    let arr = this.singles.get(word);
+    if (arr === undefined) {
+      arr = Object.freeze([word]);
+      this.singles.set(word, arr);
+    }
+    return arr;
+  }
+}
+
+const COMMON_WORDS: readonly string[] = [
+  '-s', '-d', '-p', '-i', '-o', '-m', '-j', '-g', '--dport', '--sport', '--dports', '--comment', '--mode', '--probability',
+  '--to-destination', '--to-source', '--ctstate', '--mark', '--dst-type', '--src-type', '--name', '--seconds', '--reap',
+  '--rcheck', '--set', '--or-mark', '--xor-mark', '--set-xmark', '--nfacct-name', '--reject-with', '--random-fully',
+  '--mask', '--rsource', '--every', '--packet', '--match-set', '--limit', '--limit-burst', '--state',
+  'tcp', 'udp', 'sctp', 'comment', 'statistic', 'recent', 'conntrack', 'mark', 'addrtype', 'nfacct', 'multiport', 'set', 'limit', 'state',
+  'random', 'LOCAL', 'NEW', 'INVALID', 'RELATED,ESTABLISHED', 'RELATED,ESTABLISHED,DNAT', '0x4000', '0x4000/0x4000', '10.0.0.0/8', '80', '443',
+  'KUBE-MARK-MASQ', 'KUBE-SERVICES', 'KUBE-NODEPORTS', 'KUBE-POSTROUTING', 'KUBE-FORWARD', 'KUBE-EXTERNAL-SERVICES', 'KUBE-PROXY-FIREWALL', 'KUBE-FIREWALL',
+  'DNAT', 'SNAT', 'ACCEPT', 'DROP', 'REJECT', 'RETURN', 'MARK', 'MASQUERADE',
+];
+
+const EMPTY: readonly string[] = Object.freeze([]) as readonly string[];
+
+function isOptionAt(w: WordScanner, k: number): boolean {
+  if (w.quotedText[k] !== undefined) return false;
+  const start = w.starts[k];
+  if (w.ends[k] - start < 2 || w.text.charCodeAt(start) !== 45 /* - */) return false;
+  const c1 = w.text.charCodeAt(start + 1);
   // "-1" is a value (a negative number), "--x" and "-x" are options.
   return !(c1 >= 48 && c1 <= 57);
 }
 
+function wordAt(w: WordScanner, k: number, intern: Interner): string {
+  const q = w.quotedText[k];
+  return q !== undefined ? q : intern.at(w.text, w.starts[k], w.ends[k]);
+}
+
+function pushError(errors: ParseError[] | undefined, message: string, start: number, end: number, severity: 'error' | 'warning' = 'error'): ParseError[] {
+  const list = errors ?? [];
+  list.push({ message, span: { start, end }, severity });
+  return list;
+}
+
+function isBang(w: WordScanner, k: number): boolean {
+  return w.quotedText[k] === undefined && w.ends[k] - w.starts[k] === 1 && w.text.charCodeAt(w.starts[k]) === 33;
+}
+
 interface MutableMatch { module: string; options: RuleOption[]; start: number; end: number }
 
-export function parseRuleSpec(tokens: readonly Token[], from: number): RuleSpec {
-  const errors: ParseError[] = [];
+/** Parses words `from`.. of the scanned line as a rule specification. Never throws. */
+export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = new Interner()): RuleSpec {
+  let errors: ParseError[] | undefined;
   const matches: MutableMatch[] = [];
   let base: MutableMatch | undefined;
   let current: MutableMatch | undefined;
   let comment: string | undefined;
   let counters: Counters | undefined;
-  let target: { name: string; kind: 'jump' | 'goto'; options: RuleOption[]; start: number; end: number; nameSpan: { start: number; end: number } } | undefined;
+  let target: { name: string; kind: 'jump' | 'goto'; options: RuleOption[]; start: number; end: number; nameSpan: Span } | undefined;
   let protocol: string | undefined;
+  const n = w.count;
   // Look ahead for -p so protocol options written before it still find their module.
-  for (let k = from; k < tokens.length - 1; k++) {
-    const t = tokens[k].text;
-    if ((t === '-p' || t === '--protocol') && !tokens[k].quoted) {
-      protocol = tokens[k + 1].text === '!' ? tokens[k + 2]?.text : tokens[k + 1].text;
+  for (let k = from; k < n - 1; k++) {
+    if (w.is(k, '-p') || w.is(k, '--protocol')) {
+      protocol = isBang(w, k + 1) ? (k + 2 < n ? w.word(k + 2) : undefined) : w.word(k + 1);
       break;
     }
   }
 
-  let pendingNegation: Token | undefined;
+  let pendingNegation = -1;
   let i = from;
-  const n = tokens.length;
   while (i < n) {
-    const tok = tokens[i];
-    const word = tok.text;
-    if (word === '!' && !tok.quoted) {
-      if (pendingNegation) errors.push({ message: 'Two `!` in a row', span: tok.span, severity: 'error' });
-      pendingNegation = tok;
+    if (isBang(w, i)) {
+      if (pendingNegation >= 0) errors = pushError(errors, 'Two `!` in a row', w.starts[i], w.ends[i]);
+      pendingNegation = i;
       i++;
       continue;
     }
-    if (!isOptionWord(tok)) {
-      errors.push({ message: `Unexpected word \`${word}\` (expected an option)`, span: tok.span, severity: 'error' });
+    if (!isOptionAt(w, i)) {
+      errors = pushError(errors, `Unexpected word \`${w.word(i)}\` (expected an option)`, w.starts[i], w.ends[i]);
       i++;
       continue;
     }
+    const word = w.quotedText[i] !== undefined ? w.word(i) : intern.at(w.text, w.starts[i], w.ends[i]);
+    const wStart = w.starts[i];
+    const wEnd = w.ends[i];
     // -m MODULE
     if (word === '-m' || word === '--match') {
-      const modTok = tokens[i + 1];
-      if (!modTok || isOptionWord(modTok) || modTok.text === '!') {
-        errors.push({ message: `Missing module name after ${word}`, span: tok.span, severity: 'error' });
+      if (i + 1 >= n || isOptionAt(w, i + 1) || isBang(w, i + 1)) {
+        errors = pushError(errors, `Missing module name after ${word}`, wStart, wEnd);
         i++;
         continue;
       }
-      current = { module: modTok.text, options: [], start: tok.span.start, end: modTok.span.end };
+      current = { module: wordAt(w, i + 1, intern), options: [], start: wStart, end: w.ends[i + 1] };
       matches.push(current);
-      pendingNegation = undefined;
+      pendingNegation = -1;
       i += 2;
       continue;
     }
     // -j / -g TARGET
     const kind = TARGET_ALIASES[word];
     if (kind !== undefined) {
-      const nameTok = tokens[i + 1];
-      if (!nameTok || isOptionWord(nameTok) || nameTok.text === '!') {
-        errors.push({ message: `Missing target after ${word}`, span: tok.span, severity: 'error' });
+      if (i + 1 >= n || isOptionAt(w, i + 1) || isBang(w, i + 1)) {
+        errors = pushError(errors, `Missing target after ${word}`, wStart, wEnd);
         i++;
         continue;
       }
-      if (target) errors.push({ message: 'A second target in one rule', span: tok.span, severity: 'error' });
-      target = { name: nameTok.text, kind, options: [], start: tok.span.start, end: nameTok.span.end, nameSpan: nameTok.span };
+      if (target) errors = pushError(errors, 'A second target in one rule', wStart, wEnd);
+      target = { name: wordAt(w, i + 1, intern), kind, options: [], start: wStart, end: w.ends[i + 1], nameSpan: { start: w.starts[i + 1], end: w.ends[i + 1] } };
       current = undefined;
       i += 2;
       continue;
     }
     // -c PACKETS BYTES (iptables-restore accepts counters inside a rule)
     if (word === '-c' || word === '--set-counters') {
-      const p = tokens[i + 1];
-      const b = tokens[i + 2];
-      if (p && b && /^\d+$/.test(p.text) && /^\d+$/.test(b.text)) {
-        counters = { packets: Number(p.text), bytes: Number(b.text) };
+      const p = i + 1 < n ? w.word(i + 1) : '';
+      const b = i + 2 < n ? w.word(i + 2) : '';
+      if (/^\d+$/.test(p) && /^\d+$/.test(b)) {
+        counters = { packets: Number(p), bytes: Number(b) };
         i += 3;
       } else {
-        errors.push({ message: `${word} needs PACKETS BYTES`, span: tok.span, severity: 'error' });
+        errors = pushError(errors, `${word} needs PACKETS BYTES`, wStart, wEnd);
         i++;
       }
       continue;
     }
 
     // An ordinary option with its values.
-    const optStart = pendingNegation ? pendingNegation.span.start : tok.span.start;
-    let negated = pendingNegation !== undefined;
-    pendingNegation = undefined;
+    const optStart = pendingNegation >= 0 ? w.starts[pendingNegation] : wStart;
+    let negated = pendingNegation >= 0;
+    pendingNegation = -1;
     i++;
-    const values: string[] = [];
-    let end = tok.span.end;
+    let values: string[] | readonly string[] = EMPTY;
+    let end = wEnd;
     if (!FLAG_OPTIONS.has(word)) {
       // The old form puts `!` after the option name: `-s ! 10.0.0.0/8`.
-      if (i < n && tokens[i].text === '!' && !tokens[i].quoted && i + 1 < n && !isOptionWord(tokens[i + 1])) {
+      if (i + 1 < n && isBang(w, i) && !isOptionAt(w, i + 1)) {
         negated = true;
         i++;
       }
-      while (i < n) {
-        const v = tokens[i];
-        if (isOptionWord(v) || (v.text === '!' && !v.quoted)) break;
-        values.push(v.text);
-        end = v.span.end;
-        i++;
+      let j = i;
+      while (j < n && !isOptionAt(w, j) && !isBang(w, j)) j++;
+      // Exact-size arrays: a pushed-to array keeps spare capacity, and a dump has a million of these.
+      if (j - i === 1) values = w.quotedText[i] !== undefined ? [w.quotedText[i] as string] : intern.single(w.text, w.starts[i], w.ends[i]);
+      else if (j > i) {
+        const vs: string[] = new Array(j - i);
+        for (let k = i; k < j; k++) vs[k - i] = wordAt(w, k, intern);
+        values = vs;
       }
-      if (values.length === 0 && VALUE_OPTIONS.has(word)) {
-        errors.push({ message: `Missing value for ${word}`, span: tok.span, severity: 'error' });
-      }
+      if (j > i) end = w.ends[j - 1];
+      i = j;
+      if (values.length === 0 && VALUE_OPTIONS.has(word)) errors = pushError(errors, `Missing value for ${word}`, wStart, wEnd);
     }
     const option: RuleOption = { name: word, values, negated, span: { start: optStart, end } };
 
@@ -209,7 +272,8 @@ export function parseRuleSpec(tokens: readonly Token[], from: number): RuleSpec 
       target.end = end;
       continue;
     }
-    if (BASE_ALIASES[word] !== undefined) {
+    const baseName = BASE_ALIASES[word];
+    if (baseName !== undefined) {
       if (!base) {
         base = { module: '', options: [], start: optStart, end };
         matches.push(base);
@@ -217,7 +281,7 @@ export function parseRuleSpec(tokens: readonly Token[], from: number): RuleSpec 
       base.options.push(option);
       if (optStart < base.start) base.start = optStart;
       if (end > base.end) base.end = end;
-      if (BASE_ALIASES[word] === '-p' && values.length > 0) protocol = values[0];
+      if (baseName === '-p' && values.length > 0) protocol = values[0];
       continue;
     }
     let group = current;
@@ -236,24 +300,31 @@ export function parseRuleSpec(tokens: readonly Token[], from: number): RuleSpec 
         matches.push(base);
       }
       group = base;
-      errors.push({ message: `Option ${word} outside any -m module`, span: tok.span, severity: 'warning' });
+      errors = pushError(errors, `Option ${word} outside any -m module`, wStart, wEnd, 'warning');
     }
     group.options.push(option);
     if (optStart < group.start) group.start = optStart;
     if (end > group.end) group.end = end;
     if (word === '--comment' && group.module === 'comment' && values.length > 0) {
-      comment = values.join(' ');
-      if (values.length > 1) {
-        errors.push({ message: 'Comment with spaces is not quoted: iptables-restore would reject this rule', span: option.span, severity: 'warning' });
-      }
+      comment = values.length === 1 ? values[0] : values.join(' ');
+      if (values.length > 1) errors = pushError(errors, 'Comment with spaces is not quoted: iptables-restore would reject this rule', option.span.start, option.span.end, 'warning');
     }
   }
-  if (pendingNegation) errors.push({ message: '`!` with nothing after it', span: pendingNegation.span, severity: 'error' });
+  if (pendingNegation >= 0) errors = pushError(errors, '`!` with nothing after it', w.starts[pendingNegation], w.ends[pendingNegation]);
 
-  const outMatches: Match[] = matches.map((m) => ({ module: m.module, options: m.options, span: { start: m.start, end: m.end } }));
-  const spec: { matches: Match[]; target?: Target; comment?: string; counters?: Counters; errors: ParseError[] } = { matches: outMatches, errors };
-  if (target) spec.target = { name: target.name, kind: target.kind, options: target.options, span: { start: target.start, end: target.end }, nameSpan: target.nameSpan };
-  if (comment !== undefined) spec.comment = comment;
-  if (counters) spec.counters = counters;
-  return spec;
+  const outMatches: Match[] = new Array(matches.length);
+  for (let k = 0; k < matches.length; k++) {
+    const m = matches[k];
+    outMatches[k] = { module: m.module, options: m.options.length === 0 ? NO_OPTIONS : m.options.slice(), span: { start: m.start, end: m.end } };
+  }
+  return {
+    matches: outMatches,
+    target: target ? { name: target.name, kind: target.kind, options: target.options.length === 0 ? NO_OPTIONS : target.options.slice(), span: { start: target.start, end: target.end }, nameSpan: target.nameSpan } : undefined,
+    comment,
+    counters,
+    errors: errors ?? NO_ERRORS,
+  };
 }
+
+const NO_ERRORS: ParseError[] = [];
+const NO_OPTIONS = Object.freeze([]) as unknown as RuleOption[];

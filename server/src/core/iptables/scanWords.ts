@@ -81,3 +81,88 @@ export function scanWords(text: string, from: number, to: number): ScannedWords 
   }
   return unterminatedQuoteAt === undefined ? { tokens } : { tokens, unterminatedQuoteAt };
 }
+
+/**
+ * The same word splitting as `scanWords`, into reusable arrays instead of one object per word:
+ * the dump parser scans every line with one scanner and slices only the words it keeps.
+ */
+export class WordScanner {
+  count = 0;
+  starts: number[] = [];
+  ends: number[] = [];
+  /** The unquoted text of quoted words (undefined for plain words). */
+  quotedText: (string | undefined)[] = [];
+  unterminatedQuoteAt: number | undefined;
+  text = '';
+
+  scan(text: string, from: number, to: number): void {
+    this.text = text;
+    this.count = 0;
+    this.unterminatedQuoteAt = undefined;
+    let i = from;
+    while (i < to) {
+      const c = text.charCodeAt(i);
+      if (c === 32 || c === 9 || c === 13) {
+        i++;
+        continue;
+      }
+      const start = i;
+      while (i < to) {
+        const ch = text.charCodeAt(i);
+        if (ch === 32 || ch === 9 || ch === 13 || ch === 34) break;
+        i++;
+      }
+      const k = this.count++;
+      this.starts[k] = start;
+      if (i >= to || text.charCodeAt(i) !== 34) {
+        this.ends[k] = i;
+        this.quotedText[k] = undefined;
+        continue;
+      }
+      // Rare: the word has a quote. Reuse the object-based scanner for it.
+      let j = i;
+      let inQuote = false;
+      while (j < to) {
+        const ch = text.charCodeAt(j);
+        if (inQuote) {
+          if (ch === 92 && j + 1 < to) {
+            j += 2;
+            continue;
+          }
+          if (ch === 34) inQuote = false;
+        } else if (ch === 32 || ch === 9 || ch === 13) break;
+        else if (ch === 34) inQuote = true;
+        j++;
+      }
+      const r = scanWords(text, start, j);
+      const tok = r.tokens[0];
+      this.ends[k] = j;
+      this.quotedText[k] = tok ? tok.text : '';
+      if (r.unterminatedQuoteAt !== undefined) this.unterminatedQuoteAt = r.unterminatedQuoteAt;
+      i = j;
+    }
+  }
+
+  /** The word's text (quotes removed). */
+  word(k: number): string {
+    const q = this.quotedText[k];
+    return q !== undefined ? q : this.text.slice(this.starts[k], this.ends[k]);
+  }
+
+  quoted(k: number): boolean {
+    return this.quotedText[k] !== undefined;
+  }
+
+  /** Whether word k is exactly `s` (unquoted), without slicing. */
+  is(k: number, s: string): boolean {
+    const start = this.starts[k];
+    return this.quotedText[k] === undefined && this.ends[k] - start === s.length && this.text.startsWith(s, start);
+  }
+
+  /** The words as Token objects (for the rare commands that are not -A). */
+  toTokens(): Token[] {
+    const out: Token[] = [];
+    for (let k = 0; k < this.count; k++) out.push({ text: this.word(k), span: { start: this.starts[k], end: this.ends[k] }, quoted: this.quoted(k) });
+    return out;
+  }
+}
