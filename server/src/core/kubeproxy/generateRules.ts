@@ -34,6 +34,7 @@ const KUBE_MARK_MASQ = 'KUBE-MARK-MASQ';
 const KUBE_FORWARD = 'KUBE-FORWARD';
 const KUBE_PROXY_FIREWALL = 'KUBE-PROXY-FIREWALL';
 const KUBE_FIREWALL = 'KUBE-FIREWALL';
+const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
 const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
 const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
 
@@ -432,6 +433,24 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     });
   }
 
+  // Delete service chains that exist on the node but are no longer used. (kube-proxy skips this
+  // in large-cluster mode until syncPeriod has passed since the last cleanup; with no clock here,
+  // it is always done when the existing chains are given.)
+  const deletedChains: string[] = [];
+  if (input.existingNatChains) {
+    const active = new Set<string>();
+    for (const p of pendingPorts) for (const c of p.chains) active.add(c.chain);
+    const stale = new Set<string>();
+    for (const c of input.existingNatChains) {
+      if (!active.has(c) && SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p))) stale.add(c);
+    }
+    for (const c of [...stale].sort()) {
+      natChains.write(chainLine(c));
+      natRules.write(`-X ${c}`);
+      deletedChains.push(c);
+    }
+  }
+
   // The tail call to KUBE-NODEPORTS, which must be the last rule in nat KUBE-SERVICES.
   const nodePortsComment = '"kubernetes service nodeports; NOTE: this must be the last rule in this chain"';
   if (matchAll) {
@@ -517,6 +536,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     noLocalEndpoints: { internal: noLocalInternal, external: noLocalExternal },
     largeClusterMode,
     totalEndpoints,
+    deletedChains,
     masqueradeMark: mark,
     messages,
   };

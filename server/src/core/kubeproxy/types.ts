@@ -68,6 +68,12 @@ export interface ProxierInput {
   readonly endpoints?: readonly unknown[];
   readonly nodes?: readonly unknown[];
   readonly config: ProxierConfig;
+  /**
+   * The nat chains that exist on the node before this sync (what kube-proxy reads with
+   * iptables-save). Service chains among them that this sync does not use are flushed and
+   * deleted (`:CHAIN` + `-X CHAIN`), as a full sync does. Undefined = a fresh node.
+   */
+  readonly existingNatChains?: readonly string[];
 }
 
 export type ChainKind = 'SVC' | 'SVL' | 'EXT' | 'FW' | 'SEP';
@@ -153,6 +159,8 @@ export interface GeneratedRules {
   readonly noLocalEndpoints: { readonly internal: number; readonly external: number };
   readonly largeClusterMode: boolean;
   readonly totalEndpoints: number;
+  /** Stale service chains deleted with `-X` (only with `existingNatChains`). */
+  readonly deletedChains: readonly string[];
   /** The mark as written (e.g. `0x00004000`). */
   readonly masqueradeMark: string;
   /** Inputs kube-proxy would skip or log about (bad IPs, wrong family, ...). */
