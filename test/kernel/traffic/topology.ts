@@ -13,6 +13,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createNetns, type Netns } from '../lib/netns';
+import type { Route } from '../../../server/src/core/simulator/types';
 import {
   BLOCKED_CLIENT_IP, CLIENT_IP, NODE_B_IP, NODE_B_POD_GATEWAY, NODE_EXTERNAL_IP, NODE_IP, NODE_POD_GATEWAY, PODS, POD_PORT,
 } from './cluster';
@@ -183,4 +184,24 @@ export function sweepLeftoverNamespaces(): string[] {
     swept.push(name);
   }
   return swept;
+}
+
+/**
+ * The namespace's IPv4 routing table as the simulator takes it: `ip -j route` (main table), with
+ * each route's source being the outgoing device's first address, which is what MASQUERADE picks
+ * (`inet_select_addr` on the device; with one address per device here, that address).
+ */
+export function readRoutes(ns: Netns): Route[] {
+  const routes = JSON.parse(ns.execOk(['ip', '-j', '-4', 'route', 'show', 'table', 'main']).stdout) as { dst: string; dev?: string }[];
+  const links = JSON.parse(ns.execOk(['ip', '-j', '-4', 'addr', 'show']).stdout) as { ifname: string; addr_info: { local: string }[] }[];
+  const firstAddress = new Map(links.map((l) => [l.ifname, l.addr_info[0]?.local]));
+  return routes.map((r) => {
+    const route: { destination: string; device?: string; source?: string } = { destination: r.dst };
+    if (r.dev !== undefined) {
+      route.device = r.dev;
+      const src = firstAddress.get(r.dev);
+      if (src !== undefined) route.source = src;
+    }
+    return route;
+  });
 }
