@@ -72,6 +72,12 @@ export class WorkspaceHost {
   /** The editor opened or changed a document: its text wins over disk. */
   setOpenDocument(rawUri: string, text: string, version: number): void {
     const uri = canonicalUri(rawUri);
+    const known = this.entries.get(uri);
+    if (known && known.text === text) {
+      // Opening a file as it is on disk (or a no-op edit) changes nothing: no reparse, no new generation.
+      this.entries.set(uri, { text, version, open: true, mapper: known.mapper });
+      return;
+    }
     this.entries.set(uri, { text, version, open: true });
     this.index.setFile(uri, text, version);
     this.generation++;

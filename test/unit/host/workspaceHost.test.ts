@@ -70,3 +70,16 @@ test('displayPath is relative to the workspace folder', async () => {
   const { host, uri } = await setup({ 'apps/a.yaml': svc('a') });
   assert.equal(host.displayPath(uri('apps/a.yaml')), 'apps/a.yaml');
 });
+
+test('opening a file unchanged from disk neither reparses nor bumps the generation', async () => {
+  const { host, uri } = await setup({ 'a.yaml': svc('a') });
+  const generation = host.generation;
+  const parses = host.index.stats.parses;
+  host.setOpenDocument(uri('a.yaml'), svc('a'), 1);
+  assert.equal(host.generation, generation);
+  assert.equal(host.index.stats.parses, parses);
+  assert.equal(host.isOpen(uri('a.yaml')), true);
+  host.setOpenDocument(uri('a.yaml'), svc('b'), 2);
+  assert.equal(host.generation, generation + 1);
+  assert.equal(host.index.stats.parses, parses + 1);
+});
