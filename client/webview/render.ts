@@ -277,7 +277,8 @@ function branchRow(entry: BranchRow, count: number, rows: readonly LayoutEntry[]
     el('span', { class: 'share badge' }, formatPercent(b.probability)),
     bar,
     end ? el('span', { class: 'end verdict' }, b.verdict.toUpperCase()) : undefined,
-    el('span', { class: 'endpoint' }, describeBranchEnd(b)),
+    // A drop's reason has its own line below; the head says where it happened.
+    el('span', { class: 'endpoint' }, end ? `at ${b.steps.at(-1)?.title ?? 'the start'}` : describeBranchEnd(b)),
   );
   const facts = el('div', { class: 'facts' },
     el('span', { class: b.masqueraded ? 'badge masq' : 'badge' }, b.masqueraded ? 'masqueraded' : 'client address kept'),

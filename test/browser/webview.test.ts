@@ -276,6 +276,7 @@ test('controls post typed scenario changes; Local shows the drop with its reason
   assert.equal(await page.inputValue('#kpp-source-address'), '', 'the client address is cleared when the source kind changes');
   await showTrace(page, local);
   assert.equal(await page.textContent('.branch .verdict.end'), 'DROPPED');
+  assert.equal(await page.textContent('.branch .branch-head .endpoint'), 'at KUBE-EXTERNAL-SERVICES: DROP');
   assert.equal(await page.textContent('.branch .reason'), `Why it is dropped: ${local.branches[0].reason}`);
   assert.match(await page.textContent('.hop.k-drop code.rule') ?? '', /has no local endpoints" .* -j DROP$/);
   assert.equal(await page.inputValue('#kpp-etp'), 'Local');
