@@ -314,6 +314,16 @@ test('ingress: candidate rules with the winner, then the upstream from the contr
   await finish(o);
 });
 
+test('a trace that could not be made shows its problems and no picture', async () => {
+  const o = await open();
+  const { page } = o;
+  await showTrace(page, { ...nginx, branches: [], assumptions: [], errors: ['no Service default/nginxx in the workspace'] });
+  assert.deepEqual(await page.$$eval('.errors li', (els) => els.map((e) => e.textContent)), ['no Service default/nginxx in the workspace']);
+  assert.equal(await page.$$eval('.picture', (els) => els.length), 0);
+  assert.match(await page.textContent('#kpp-live') ?? '', /no trace\. no Service default\/nginxx/);
+  await finish(o);
+});
+
 test('hostile strings from manifests and dumps show as text and run nothing', async () => {
   const o = await open();
   const { page } = o;

@@ -61,6 +61,10 @@ test('panelReducer, data-driven', () => {
   check('a trace of another target resets folds; focus falls back to the first row',
     [withNginx, { type: 'toggleBranch', index: 2 }, { type: 'focus', key: 'b2' }, { type: 'received', message: { type: 'trace', trace: ingress, options: emptyScenarioOptions } }],
     { collapsed: [], focus: 'b0' });
+  const failed = { ...nginx, branches: [], errors: ['no Service default/nginxx in the workspace'] };
+  check('a trace with only errors is announced with its first error',
+    [{ type: 'received', message: { type: 'trace', trace: failed, options } }],
+    { status: 'ready', focus: undefined, announcement: `${nginx.title}: no trace. no Service default/nginxx in the workspace` });
   check('a notice only changes the announcement', [withNginx, { type: 'received', message: { type: 'notice', message: 'Trace copied as Markdown.' } }], { status: 'ready', announcement: 'Trace copied as Markdown.' });
 });
 
