@@ -16,12 +16,15 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Ruleset } from '../../../server/src/core/iptables/model';
 import { kernelTestsSkipped, missingKernelPrerequisites } from '../lib/netns';
 import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
 import type { Outcome, PacketOrigin, TraceResult } from '../../../server/src/core/simulator/types';
 import {
-  BLOCKED_CLIENT_IP, CLIENT_IP, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, nodeRuleset,
+  BLOCKED_CLIENT_IP, CLIENT_IP, FIXTURES, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, nodeRuleset,
 } from './cluster';
 import { connectMany, listConntrack, type ConnectionResult } from './connect';
 import { buildTopology, destroyTopology, readRoutes, sweepLeftoverNamespaces, type Topology } from './topology';
@@ -37,8 +40,8 @@ const SIGMA = 4.5;
 let topo: Topology | undefined;
 /** The node's routing table, read from the kernel once the topology is built. */
 let routes: readonly Route[] = [];
-const rulesText = nodeRuleset();
-const ruleset = parseDump(rulesText);
+/** The ruleset of the suite being run (parsed once per suite). */
+let ruleset: Ruleset = parseDump('');
 
 test('kernel traffic: prerequisites (root, iproute2, iptables, conntrack)', { skip }, () => {
   assert.equal(missing, undefined, missing);
@@ -56,6 +59,8 @@ interface Scenario {
   readonly dport: number;
   readonly count: number;
   readonly timeoutMs?: number;
+  /** The interface the packet arrives on at the node, for rules with -i (ext0 from the client, vpN from a pod). */
+  readonly inInterface?: string;
 }
 
 function originOf(s: Scenario): PacketOrigin {
@@ -68,6 +73,7 @@ function simulate(s: Scenario, extra: { returningClient?: boolean; recentLists?:
     from: originOf(s),
     localAddresses: NODE_ADDRESSES,
     routes,
+    ...(s.inInterface !== undefined ? { inInterface: s.inInterface } : {}),
     ...extra,
   });
   for (const o of r.outcomes) {
@@ -153,27 +159,36 @@ function check(s: Scenario): void {
   console.log(`${s.name}: ${compareDelivered(s, sim, kernel)}`);
 }
 
-for (const flavour of FLAVOURS) {
-  describe(`kernel traffic with iptables-${flavour}`, { skip: skip || !!missing }, () => {
-    before(async () => {
-      sweepLeftoverNamespaces();
-      topo = await buildTopology();
-      topo.node.execOk([`iptables-${flavour}-restore`], { input: rulesText });
-      routes = readRoutes(topo.node);
+const SUITES = [
+  { name: "kube-proxy's generated rules (node-a.restore)", text: nodeRuleset(), scenarios: defineKubeProxyScenarios },
+  { name: 'hand-written CNI-shaped rules (cni-shaped.restore)', text: readFileSync(join(FIXTURES, 'cni-shaped.restore'), 'utf8'), scenarios: defineCniScenarios },
+];
+
+for (const suite of SUITES) {
+  for (const flavour of FLAVOURS) {
+    describe(`kernel traffic, ${suite.name}, iptables-${flavour}`, { skip: skip || !!missing }, () => {
+      before(async () => {
+        sweepLeftoverNamespaces();
+        ruleset = parseDump(suite.text);
+        assert.deepEqual(ruleset.errors.filter((e) => e.severity === 'error'), [], 'the ruleset parses');
+        topo = await buildTopology();
+        topo.node.execOk([`iptables-${flavour}-restore`], { input: suite.text });
+        routes = readRoutes(topo.node);
+      });
+      after(() => {
+        if (topo) destroyTopology(topo);
+        topo = undefined;
+      });
+      suite.scenarios();
     });
-    after(() => {
-      if (topo) destroyTopology(topo);
-      topo = undefined;
-    });
-    defineScenarios();
-  });
+  }
 }
 
 function kernelTest(name: string, fn: () => void): void {
   test(name, fn);
 }
 
-function defineScenarios(): void {
+function defineKubeProxyScenarios(): void {
   kernelTest('ClusterIP from a pod (3 endpoints, one of them the client itself: hairpin)', () => {
     check({ name: 'clusterip-from-pod', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.10', dport: 80, count: 300 });
   });
@@ -228,5 +243,26 @@ function defineScenarios(): void {
     const returning = simulate(s, { returningClient: true, recentLists: [sep] });
     assert.deepEqual(returning.outcomes.map((o) => [podOf(o), o.probability]), [[pod, 1]]);
     console.log(`affinity: all ${kernel.length} connections to ${pod}; simulator: new client ${fresh.outcomes.map((o) => `${podOf(o)} ${o.probability.toFixed(3)}`).join(', ')}; returning in ${sep} → ${pod} p=1`);
+  });
+}
+
+function defineCniScenarios(): void {
+  kernelTest('nth round-robin DNAT from outside: 1 in 3 to a local pod (client kept), the rest to node-b (SNAT by mark and -o)', () => {
+    check({ name: 'nth-vip', from: 'client', src: CLIENT_IP, dst: '198.51.100.20', dport: 80, count: 300, inInterface: 'ext0' });
+  });
+  kernelTest('multiport DNAT, accepted by mark and conntrack DNAT state in a goto chain', () => {
+    check({ name: 'multiport', from: 'client', src: CLIENT_IP, dst: '198.51.100.21', dport: 8050, count: 20, inInterface: 'ext0' });
+  });
+  kernelTest('a blocked source is rejected with port-unreachable (connection refused)', () => {
+    check({ name: 'blocked', from: 'client', src: BLOCKED_CLIENT_IP, dst: '198.51.100.21', dport: 81, count: 3, inInterface: 'ext0' });
+  });
+  kernelTest('direct access to a pod that is only reachable by its VIP: tcp-reset (refused)', () => {
+    check({ name: 'direct-reset', from: 'client', src: CLIENT_IP, dst: '10.244.1.3', dport: 8080, count: 3, inInterface: 'ext0' });
+  });
+  kernelTest('RETURN from a chain entered by -g goes to FORWARD\'s policy (DROP), not to the rule after the goto', () => {
+    check({ name: 'goto-return', from: 'client', src: CLIENT_IP, dst: '10.244.1.2', dport: 8080, count: 3, timeoutMs: 1500, inInterface: 'ext0' });
+  });
+  kernelTest('pod egress to a pod on node-b: accepted by -i vp+, not masqueraded (! -d 10.244.0.0/16)', () => {
+    check({ name: 'pod-egress', from: 'pod-1', src: '10.244.1.2', dst: '10.244.2.2', dport: 8080, count: 20, inInterface: 'vp1' });
   });
 }
