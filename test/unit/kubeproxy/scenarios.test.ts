@@ -1,8 +1,9 @@
 /**
  * Scenarios the kube-proxy corpus does not cover, as golden files under ./golden:
  * `<name>.restore` (the generated iptables-restore text, kube-proxy's write order) and
- * `<name>.meta.json` (the per-service-port metadata). `UPDATE_GOLDEN=1` rewrites them on purpose;
- * review the diff before committing. Each scenario also states the facts it is about as plain
+ * `<name>.meta.json` (the per-service-port metadata), and `*.fragment` for one service port's
+ * rules (not a complete ruleset, so not `.restore`: the kernel round-trip test loads every
+ * `.restore` here). `UPDATE_GOLDEN=1` rewrites them on purpose; review the diff before committing. Each scenario also states the facts it is about as plain
  * assertions, so a golden rewritten with a wrong generator still fails.
  */
 import { describe, test } from 'node:test';
@@ -463,7 +464,7 @@ describe('scenarios (golden)', () => {
   test('formatServicePortRules for the unnamed port of multi-port-unnamed', () => {
     const out = run(scenarios.find((s) => s.name === 'multi-port-unnamed')!);
     const sp = out.servicePorts.find((p) => p.portName === '')!;
-    checkGolden('multi-port-unnamed.port-default-app.restore', formatServicePortRules(out, sp));
+    checkGolden('multi-port-unnamed.port-default-app.fragment', formatServicePortRules(out, sp));
   });
   test('generation is deterministic and independent of input order', () => {
     const a = run(scenarios[0]);
