@@ -157,6 +157,11 @@ test('the trace panel in code-server: real webview host, CSP, theme, messages, s
     frame = await findPanelFrame(page, local.title, 60_000);
     assert.equal(await frame.inputValue('#kpp-etp'), 'Local');
     assert.equal(await frame.textContent('.branch .verdict.end'), 'DROPPED');
+
+    // Live updates: a manifest changing on disk makes the open panel trace again.
+    const beforeEdit = readEvents(log).filter((e) => e.type === 'requestTrace').length;
+    writeFileSync(join((profile as Profile).workspace, 'nginx', 'extra-service.yaml'), 'apiVersion: v1\nkind: Service\nmetadata:\n  name: extra\nspec:\n  ports:\n  - port: 80\n');
+    await waitUntil('a trace request after the manifest changed', () => readEvents(log).filter((e) => e.type === 'requestTrace').length > beforeEdit, 30_000);
   } finally {
     await browser?.close().catch(() => undefined);
     await server?.stop();

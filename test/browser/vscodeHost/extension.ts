@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { registerTracePanel } from '../../../client/src/tracePanel';
+import { registerTracePanel, watchTraceInputs } from '../../../client/src/tracePanel';
 import type { PathTrace, TraceScenario } from '../../../server/src/core/trace/types';
 
 export function activate(context: vscode.ExtensionContext): void {
@@ -19,7 +19,10 @@ export function activate(context: vscode.ExtensionContext): void {
     const base = scenario.externalTrafficPolicy === 'Local' ? fixture('nginx-etp-local-drop') : fixture('nginx-loadbalancer-external');
     return { ...rebase(base), scenario };
   };
+  const inputs = watchTraceInputs(['yaml', 'json'], 200);
+  context.subscriptions.push(inputs);
   const registration = registerTracePanel(context, {
+    onDidChangeInputs: inputs,
     requestTrace: async (scenario) => {
       record({ type: 'requestTrace', scenario });
       return traceFor(scenario);
