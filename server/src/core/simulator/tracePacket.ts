@@ -71,10 +71,21 @@ function compiledAt(table: TableIndex, entry: ChainEntry, i: number): CompiledRu
   return c;
 }
 
-/** Compiles every rule of a ruleset ahead of time (optional: tracePacket compiles lazily). */
+/**
+ * Warms the per-ruleset cache ahead of the first trace (optional; tracePacket does the same lazily):
+ * builds the chain index and compiles every rule, partially where a plain `-d`/`--dport` allows.
+ * A language server can call it in idle time after parsing a large dump.
+ */
 export function prepareRuleset(ruleset: Ruleset): void {
   const index = indexRuleset(ruleset);
-  for (const table of index.values()) for (const entry of table.values()) for (let i = 0; i < entry.chain.rules.length; i++) compiledAt(table, entry, i);
+  for (const table of index.values()) {
+    for (const entry of table.values()) {
+      const cache = compiledRules(entry);
+      for (let i = 0; i < entry.chain.rules.length; i++) {
+        cache[i] ??= compileRulePartially(entry.chain.rules[i]) ?? compileRule(entry.chain.rules[i], (name) => table.has(name));
+      }
+    }
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
