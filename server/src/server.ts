@@ -28,6 +28,7 @@ import { codeLensProviders } from './features/codeLensProviderList';
 import { provideDefinition } from './features/definition';
 import { collectDiagnostics } from './features/diagnostics';
 import { provideDocumentSymbols } from './features/documentSymbol';
+import { createRulesChangedNotifier } from './features/generatedRules';
 import { customRequestHandlers } from './features/customRequestHandlerList';
 import { documentDiagnosticProviders } from './features/documentDiagnosticProviderList';
 import { collectDocumentDiagnostics } from './features/documentDiagnostics';
@@ -35,11 +36,12 @@ import type { FeatureContext, OpenDocument } from './features/featureContext';
 import { createPositionMapper, type PositionMapper } from './features/positions';
 import { provideHover } from './features/hover';
 import { provideReferences } from './features/references';
+import { readSettings } from './features/settings';
 import { provideWorkspaceSymbols } from './features/workspaceSymbol';
 import { describeError, runSafe, runSafeNotification } from './features/runSafe';
 import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
 import { WorkspaceHost } from './host/workspaceHost';
-import { canonicalUri, isManifestPath, type FilesExclude } from './host/workspaceFiles';
+import { canonicalUri, isManifestPath, MAX_FILES, type FilesExclude } from './host/workspaceFiles';
 import {
   WorkspaceReadyMethod,
   WorkspaceStatusMethod,
@@ -133,8 +135,25 @@ function refreshCodeLenses(): void {
   connection.sendRequest(CodeLensRefreshRequest.type).catch((err) => logger.error(`codeLens refresh failed: ${describeError(err)}`));
 }
 
+/** `kpp/rulesChanged` after a change to the index or the settings (open `kpp-rules:` documents re-request). */
+const notifyRulesChanged = createRulesChangedNotifier((method, params) => void connection.sendNotification(method, params));
+
+/** Re-reads the `kubePacketPath` settings; when they changed, lenses and generated rules are stale. */
+async function reloadSettings(pushed?: unknown): Promise<void> {
+  if (!(await readSettings(connection, capabilities, pushed))) return;
+  lensGeneration = -1;
+  refreshCodeLenses();
+  notifyRulesChanged(host.generation);
+}
+
 const publisher = new DiagnosticsPublisher(
-  { publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }), afterPublish: refreshCodeLenses },
+  {
+    publish: (uri, diagnostics) => void connection.sendDiagnostics({ uri, diagnostics }),
+    afterPublish: () => {
+      refreshCodeLenses();
+      notifyRulesChanged(host.generation);
+    },
+  },
   computeAllDiagnostics,
   (err) => logger.error(`diagnostics failed: ${describeError(err)}`),
 );
@@ -199,7 +218,12 @@ function rescan(): Promise<void> {
   scanning = scanning.then(async () => {
     try {
       host.setFolders(await readExcludes(folders));
-      await host.scanFolders();
+      const scan = await host.scanFolders();
+      if (scan.truncated) {
+        const message = `Kubernetes Packet Path read only the first ${MAX_FILES} YAML/JSON files of a workspace folder; add folders you do not need to files.exclude.`;
+        connection.console.warn(message);
+        void connection.window.showWarningMessage(message);
+      }
       // Open documents may have been read from disk before the scan: the editor's text wins.
       for (const doc of documents.all()) if (isManifestDocument(doc)) host.setOpenDocument(doc.uri, doc.getText(), doc.version);
     } catch (err) {
@@ -226,10 +250,14 @@ connection.onInitialized(() => {
       .register(DidChangeWatchedFilesNotification.type, { watchers: [{ globPattern: '**/*.{yaml,yml,json}' }] })
       .catch((err) => logger.error(`registering the file watcher failed: ${describeError(err)}`));
   }
+  void reloadSettings();
   void rescan();
 });
 
-connection.onDidChangeConfiguration(() => runSafeNotification(logger, 'didChangeConfiguration', () => rescan()));
+connection.onDidChangeConfiguration((params) => runSafeNotification(logger, 'didChangeConfiguration', () => {
+  void reloadSettings(params.settings);
+  return rescan();
+}));
 
 documents.onDidOpen((e) => runSafeNotification(logger, 'didOpen', () => {
   if (isManifestDocument(e.document)) host.setOpenDocument(e.document.uri, e.document.getText(), e.document.version);

@@ -13,6 +13,7 @@ import {
   isPathExcluded,
   readManifestFile,
   uriToFsPath,
+  MAX_FILES,
   type ExcludeMatcher,
   type FilesExclude,
 } from './workspaceFiles';
@@ -53,10 +54,16 @@ export class WorkspaceHost {
    * Reads every manifest below the folders into the index, and drops disk files no longer found
    * (deleted, or now excluded). Open documents are left alone.
    */
-  async scanFolders(): Promise<void> {
+  async scanFolders(limit = MAX_FILES): Promise<{ readonly files: number; readonly truncated: boolean }> {
     const found = new Set<string>();
+    let truncated = false;
     for (const folder of this.folders) {
-      for (const filePath of await findManifestFiles(folder.fsPath, folder.matcher)) {
+      const paths = await findManifestFiles(folder.fsPath, folder.matcher, limit + 1);
+      if (paths.length > limit) {
+        truncated = true;
+        paths.length = limit;
+      }
+      for (const filePath of paths) {
         const uri = fsPathToUri(filePath);
         found.add(uri);
         if (this.entries.get(uri)?.open) continue;
@@ -67,6 +74,7 @@ export class WorkspaceHost {
     for (const [uri, entry] of [...this.entries]) {
       if (!entry.open && !found.has(uri)) this.remove(uri);
     }
+    return { files: found.size, truncated };
   }
 
   /** The editor opened or changed a document: its text wins over disk. */

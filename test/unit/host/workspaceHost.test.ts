@@ -83,3 +83,11 @@ test('opening a file unchanged from disk neither reparses nor bumps the generati
   assert.equal(host.generation, generation + 1);
   assert.equal(host.index.stats.parses, parses + 1);
 });
+
+test('a scan reports how many files it read and when it hit the limit', async () => {
+  const { host } = await setup({ 'a.yaml': svc('a'), 'b.yaml': svc('b'), 'c.yaml': svc('c') });
+  assert.deepEqual(await host.scanFolders(), { files: 3, truncated: false });
+  assert.deepEqual(await host.scanFolders(3), { files: 3, truncated: false });
+  assert.deepEqual(await host.scanFolders(2), { files: 2, truncated: true });
+  assert.equal(serviceNames(host).length, 2);
+});
