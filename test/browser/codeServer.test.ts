@@ -128,7 +128,7 @@ test('the trace panel in code-server: real webview host, CSP, theme, messages, s
     await waitUntil('the reveal of the client hop', () => readEvents(log).filter((e) => e.type === 'reveal').length === 2, 20_000);
     assert.deepEqual(readEvents(log).filter((e) => e.type === 'reveal').map((e) => [e.uri, e.span]), [
       [nginx.branches[0].steps[3].source?.uri, nginx.branches[0].steps[3].source?.span],
-      [`${workspaceUri}/nginx.yaml`, nginx.branches[0].steps[0].source?.span],
+      [`${workspaceUri}/nginx/service.yaml`, nginx.branches[0].steps[0].source?.span],
     ]);
 
     // A what-if toggle: the extension traces the new scenario and the panel shows the drop.
