@@ -463,3 +463,14 @@ test('routes: the outgoing interface (-o) and MASQUERADE source come from the ro
   check(filter('-A OUTPUT -o ext0 -j REJECT'), { src: '192.168.0.2', dst: '10.244.2.9', from: 'node', extra: { routes } },
     ['1 sent 192.168.0.2:40000 > 10.244.2.9:80']);
 });
+
+test('too many branches: the branches past the limit end as error outcomes, probabilities still add up to 1', () => {
+  // 13 independent 50% rules in a row: 8192 paths, more than MAX_OUTCOMES (4096).
+  const lines = Array.from({ length: 13 }, () => '-A FORWARD -m statistic --mode random --probability 0.5 -j MARK --xor-mark 0x1');
+  const r = trace(filter(...lines), { dst: '10.1.1.1' });
+  const errors = r.outcomes.filter((o) => o.verdict === 'error');
+  assert.ok(errors.length > 0);
+  assert.match(errors[0].reason ?? '', /more than 4096 branches/);
+  assert.ok(r.outcomes.length <= 4096 + errors.length);
+  assert.ok(Math.abs(r.outcomes.reduce((a, o) => a + o.probability, 0) - 1) < 1e-9);
+});

@@ -17,7 +17,9 @@ import type { Hop, Outcome, Packet, TraceRequest, TraceResult, UnevaluatedRule, 
  *
  * `-m statistic` branches both ways with exact probabilities, so the result is one outcome per
  * distinct path, in rule order (the "matched" branch first). A match that cannot be decided is
- * recorded in `unevaluated` and treated as not matched.
+ * recorded in `unevaluated` and treated as not matched. When the request gives the node's routes,
+ * the route chosen after nat sets the outgoing interface (`-o`) and MASQUERADE's address per
+ * branch. Rules are compiled lazily and cached per ruleset (a WeakMap), so tracing again is cheap.
  */
 
 /** The deepest chain call stack kept before a branch is reported as an error (netfilter itself refuses loops). */
@@ -383,11 +385,12 @@ function run(walk: Walk, s: State): void {
       continue;
     }
     if (probability < 1) {
-      if (walk.outcomes.length + walk.pending.length >= MAX_OUTCOMES) {
-        s.notes.push(`more than ${MAX_OUTCOMES} branches: the "not matched" branch at line ${rule.line + 1} was not followed`);
+      const other = cloneState(s);
+      other.probability = s.probability * (1 - probability);
+      // This branch, the ones waiting and the ones done: a new one must not exceed the limit.
+      if (walk.outcomes.length + walk.pending.length + 1 >= MAX_OUTCOMES) {
+        finish(walk, other, 'error', `more than ${MAX_OUTCOMES} branches: the "not matched" branch at line ${rule.line + 1} was not followed`);
       } else {
-        const other = cloneState(s);
-        other.probability = s.probability * (1 - probability);
         walk.pending.push(other);
       }
       s.probability *= probability;

@@ -68,7 +68,10 @@ export interface Route {
   /** A CIDR, a single address, or `default`. */
   readonly destination: string;
   readonly device?: string;
-  /** The preferred source address (`src` in `ip route`), i.e. the address MASQUERADE picks. */
+  /**
+   * The address MASQUERADE gives packets leaving by this route: the outgoing device's primary
+   * address (what the kernel's `inet_select_addr` picks; usually the route's `src`).
+   */
   readonly source?: string;
 }
 
