@@ -78,8 +78,8 @@ const CANARY_TABLES = ['mangle', 'nat', 'filter'] as const;
 
 interface TableBlock {
   readonly name: string;
-  /** Chain names declared with `:NAME ...`, in order. */
-  readonly declared: string[];
+  /** Chain names declared with `:NAME ...`, in order (a Set keeps insertion order). */
+  readonly declared: Set<string>;
   /** Every other line of the block except COMMIT, in order. */
   readonly lines: string[];
 }
@@ -103,7 +103,7 @@ function splitTables(restore: string): TableBlock[] {
       const name = trimmed.slice(1).trim();
       current = blocks.find((b) => b.name === name);
       if (!current) {
-        current = { name, declared: [], lines: [] };
+        current = { name, declared: new Set(), lines: [] };
         blocks.push(current);
       }
       continue;
@@ -114,8 +114,7 @@ function splitTables(restore: string): TableBlock[] {
       continue;
     }
     if (trimmed.startsWith(':')) {
-      const name = trimmed.slice(1).split(/\s+/)[0];
-      if (!current.declared.includes(name)) current.declared.push(name);
+      current.declared.add(trimmed.slice(1).split(/\s+/)[0]);
       continue;
     }
     current.lines.push(trimmed);
@@ -137,11 +136,11 @@ export function completeNodeRuleset(restore: string, opts: CompleteNodeOptions):
   for (const table of order) {
     const block = given.find((b) => b.name === table);
     const builtins = BUILTIN_CHAINS_BY_TABLE[table] ?? [];
-    const declaredBuiltins = new Set(block ? block.declared.filter((c) => builtins.includes(c)) : []);
-    const chains: string[] = [];
-    for (const c of block?.declared ?? []) if (!builtins.includes(c)) chains.push(c);
-    if (canary && (CANARY_TABLES as readonly string[]).includes(table) && !chains.includes(CANARY_CHAIN)) chains.push(CANARY_CHAIN);
-    for (const j of jumps) if (j.table === table && !chains.includes(j.to)) chains.push(j.to);
+    const declaredBuiltins = new Set(builtins.filter((c) => block?.declared.has(c)));
+    const chains = new Set<string>();
+    for (const c of block?.declared ?? []) if (!builtins.includes(c)) chains.add(c);
+    if (canary && (CANARY_TABLES as readonly string[]).includes(table)) chains.add(CANARY_CHAIN);
+    for (const j of jumps) if (j.table === table) chains.add(j.to);
 
     out.push(`*${table}`);
     for (const b of builtins) out.push(`:${b} ACCEPT [0:0]`);
