@@ -1,10 +1,10 @@
 -- Drives Neovim's built-in LSP client (plain vim.lsp, no plugins) against the bundled
 -- kpp-language-server: opens a manifest of a workspace, waits for diagnostics, asks for a hover,
--- and writes both to a JSON file. Run headless:
+-- a definition and the outline, and writes them to a JSON file. Run headless:
 --   KPP_SERVER=dist/server.js KPP_ROOT=/ws KPP_FILE=/ws/service.yaml KPP_OUT=/tmp/out.json \
 --   KPP_HOVER_LINE=6 KPP_HOVER_CHARACTER=5 nvim --headless -u NONE -i NONE -n -c 'luafile test/neovim/driver.lua'
 local env = vim.env
-local result = { diagnostics = {}, hover = vim.NIL, errors = {} }
+local result = { diagnostics = {}, hover = vim.NIL, definition = vim.NIL, symbols = vim.NIL, errors = {} }
 
 local function finish()
   local f = assert(io.open(env.KPP_OUT, 'w'))
@@ -46,10 +46,18 @@ local ok, err = pcall(function()
     textDocument = { uri = vim.uri_from_bufnr(bufnr) },
     position = { line = tonumber(env.KPP_HOVER_LINE), character = tonumber(env.KPP_HOVER_CHARACTER) },
   }
-  local responses = vim.lsp.buf_request_sync(bufnr, 'textDocument/hover', params, 10000)
-  for _, response in pairs(responses or {}) do
-    if response.err then table.insert(result.errors, 'hover error: ' .. vim.inspect(response.err)) end
-    if response.result then result.hover = response.result end
+  -- The same position answers hover and definition; the outline is for the whole buffer.
+  local requests = {
+    { key = 'hover', method = 'textDocument/hover', params = params },
+    { key = 'definition', method = 'textDocument/definition', params = params },
+    { key = 'symbols', method = 'textDocument/documentSymbol', params = { textDocument = params.textDocument } },
+  }
+  for _, r in ipairs(requests) do
+    local responses = vim.lsp.buf_request_sync(bufnr, r.method, r.params, 10000)
+    for _, response in pairs(responses or {}) do
+      if response.err then table.insert(result.errors, r.key .. ' error: ' .. vim.inspect(response.err)) end
+      if response.result then result[r.key] = response.result end
+    end
   end
   vim.lsp.stop_client(client_id)
 end)

@@ -12,6 +12,8 @@ import { deploymentYaml, SERVICE_YAML } from '../protocol/fixtures';
 interface NeovimResult {
   diagnostics: { line: number; character: number; severity: number; source: string; code: string; message: string }[];
   hover: { contents: { kind: string; value: string } } | null;
+  definition: { uri: string; range: { start: { line: number } } }[] | null;
+  symbols: { name: string }[] | null;
   errors: string[];
 }
 
@@ -52,7 +54,7 @@ function runNeovim(file: string, hoverAt: { line: number; character: number }): 
   return JSON.parse(readFileSync(out, 'utf8')) as NeovimResult;
 }
 
-test('Neovim shows the cross-file selector diagnostic and the selector hover', () => {
+test('Neovim shows the cross-file selector diagnostic, the selector hover, its definition and the outline', () => {
   const result = runNeovim(join(ws.dir, 'services.yaml'), positionOf(SERVICES_YAML, 'app: api', 1));
   assert.deepEqual(result.errors, []);
   const d = result.diagnostics.find((x) => x.code === 'service-selector-matches-no-pods');
@@ -65,4 +67,7 @@ test('Neovim shows the cross-file selector diagnostic and the selector hover', (
   assert.ok(result.hover, 'no hover');
   assert.match(result.hover.contents.value, /Service `api`.*3 pods in 1 workload/);
   assert.match(result.hover.contents.value, /Deployment `api` — 3 replicas — `apps\/api\.yaml`/);
+  // Go to definition from the selector label lands on the Deployment's pod template label.
+  assert.deepEqual(result.definition?.map((l) => [l.uri, l.range.start.line]), [[ws.fileUri('apps/api.yaml'), 12]]);
+  assert.deepEqual(result.symbols?.map((s) => s.name), ['Service web', 'Service api']);
 });
