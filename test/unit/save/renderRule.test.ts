@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tokenizeRuleLine } from '../../../server/src/core/iptables/tokenize';
 import { renderRuleSpec } from '../../../server/src/core/save/renderRule';
+import { formatSaveRuleLine } from '../../../server/src/core/save/formatSaveRuleLine';
 
 /** Renders one rule spec; `chains` are the user chains that exist. */
 function render(spec: string, family: 'ipv4' | 'ipv6' = 'ipv4', table = 'filter', chains: readonly string[] = ['KUBE-X', 'KUBE-MARK-MASQ']) {
@@ -103,4 +104,20 @@ test('what iptables refuses is an error with the span of the culprit; unknown op
   const passed = render('-m foo --bar 1 -j LOG --log-prefix "hi "');
   assert.deepEqual(passed.errors.map((e) => e.severity), ['warning', 'warning', 'warning', 'warning']);
   assert.deepEqual(passed.specs, [' -m foo --bar 1 -j LOG --log-prefix "hi "']);
+});
+
+test('formatSaveRuleLine: one restore line in its save form (for hovers)', () => {
+  const table: ReadonlyArray<[string, string, string]> = [
+    ['nat', '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "default/nginx:http -> 10.244.0.5:80" -m statistic --mode random --probability 0.3333333333 -j KUBE-SEP-AAAA',
+      '-A KUBE-SVC-XPGD46QRK7WJZT7O -m comment --comment "default/nginx:http -> 10.244.0.5:80" -m statistic --mode random --probability 0.33333333349 -j KUBE-SEP-AAAA'],
+    ['nat', '-A KUBE-MARK-MASQ -j MARK --or-mark 0x00004000', '-A KUBE-MARK-MASQ -j MARK --set-xmark 0x4000/0x4000'],
+    ['filter', '-I KUBE-X 1 -s 1.1.1.1,2.2.2.2 -j DROP', '-A KUBE-X -s 1.1.1.1/32 -j DROP\n-A KUBE-X -s 2.2.2.2/32 -j DROP'],
+    ['nat', ':KUBE-X - [0:0]', ':KUBE-X - [0:0]'],
+  ];
+  for (const [t, input, expected] of table) {
+    const r = formatSaveRuleLine(input, { family: 'ipv4', table: t });
+    assert.deepEqual(r.errors, [], input);
+    assert.equal(r.text, expected);
+  }
+  assert.ok(formatSaveRuleLine('-A X -j KUBE-Y', { family: 'ipv4', table: 'nat', chains: new Set(['X']) }).errors.length > 0);
 });

@@ -1,5 +1,5 @@
 import { quoteWord } from '../iptables/tokenize';
-import { BUILTIN_CHAINS_BY_TABLE } from './builtinChains';
+import { BUILTIN_CHAINS } from '../iptables/model';
 
 /**
  * Turns kube-proxy's iptables-restore data (what its proxier feeds to `iptables-restore
@@ -135,7 +135,7 @@ export function completeNodeRuleset(restore: string, opts: CompleteNodeOptions):
   const out: string[] = [];
   for (const table of order) {
     const block = given.find((b) => b.name === table);
-    const builtins = BUILTIN_CHAINS_BY_TABLE[table] ?? [];
+    const builtins = BUILTIN_CHAINS[table] ?? [];
     const declaredBuiltins = new Set(builtins.filter((c) => block?.declared.has(c)));
     const chains = new Set<string>();
     for (const c of block?.declared ?? []) if (!builtins.includes(c)) chains.add(c);

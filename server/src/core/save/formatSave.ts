@@ -1,8 +1,7 @@
-import { BUILTIN_TARGETS, type ParseError } from '../iptables/model';
+import { BUILTIN_CHAINS, BUILTIN_TARGETS, type ParseError } from '../iptables/model';
 import { tokenizeRuleLine, type Token } from '../iptables/tokenize';
 import type { Span } from '../text/span';
 import type { Family } from './addresses';
-import { BUILTIN_CHAINS_BY_TABLE, NFT_TABLE_ORDER } from './builtinChains';
 import { renderRuleSpec } from './renderRule';
 
 /**
@@ -60,6 +59,9 @@ interface TableState {
   touched: boolean;
 }
 
+/** The order iptables-nft-save prints tables in (its builtin table array), whatever order they were created in. */
+export const NFT_TABLE_ORDER: readonly string[] = ['mangle', 'security', 'raw', 'filter', 'nat'];
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -79,7 +81,7 @@ export function withoutSaveComments(text: string): string {
 
 function freshTable(name: string): TableState {
   const chains = new Map<string, ChainState>();
-  for (const b of BUILTIN_CHAINS_BY_TABLE[name] ?? []) chains.set(b, { builtin: true, policy: 'ACCEPT', rules: [] });
+  for (const b of BUILTIN_CHAINS[name] ?? []) chains.set(b, { builtin: true, policy: 'ACCEPT', rules: [] });
   return { name, chains, touched: false };
 }
 
@@ -133,7 +135,7 @@ export function formatSave(restore: string, flavour: SaveFlavour, family: Family
         break;
       }
       const name = line.slice(1).trim();
-      if (!BUILTIN_CHAINS_BY_TABLE[name]) {
+      if (!BUILTIN_CHAINS[name]) {
         fail(`can't initialize table "${name}": Table does not exist`, span);
         break;
       }
