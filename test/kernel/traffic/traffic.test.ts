@@ -42,6 +42,8 @@ let topo: Topology | undefined;
 let routes: readonly Route[] = [];
 /** The ruleset of the suite being run (parsed once per suite). */
 let ruleset: Ruleset = parseDump('');
+/** The same rules as the kernel lists them back (`iptables-save` in the node, parsed). */
+let savedRuleset: Ruleset = parseDump('');
 
 test('kernel traffic: prerequisites (root, iproute2, iptables, conntrack)', { skip }, () => {
   assert.equal(missing, undefined, missing);
@@ -67,19 +69,30 @@ function originOf(s: Scenario): PacketOrigin {
   return s.from === 'client' ? 'outside' : s.from === 'node' ? 'node' : 'pod';
 }
 
+/** What must not depend on where the rules were read from: the outcomes without rule text and lines. */
+function outcomeSummary(r: TraceResult): unknown[] {
+  return r.outcomes.map((o) => ({ probability: o.probability, verdict: o.verdict, packet: o.packet, masqueraded: o.masqueraded, reason: o.reason, chains: o.hops.map((h) => `${h.table} ${h.chain} ${h.action}`) }));
+}
+
+/**
+ * Traces the scenario on the suite's ruleset, and on the kernel's own `iptables-save` of it: both
+ * must give the same outcomes (the dump as read back from the kernel is what users trace).
+ */
 function simulate(s: Scenario, extra: { returningClient?: boolean; recentLists?: readonly string[] } = {}): TraceResult {
-  const r = tracePacket(ruleset, {
-    packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: 'tcp' },
+  const request = {
+    packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: 'tcp' as const },
     from: originOf(s),
     localAddresses: NODE_ADDRESSES,
     routes,
     ...(s.inInterface !== undefined ? { inInterface: s.inInterface } : {}),
     ...extra,
-  });
+  };
+  const r = tracePacket(ruleset, request);
   for (const o of r.outcomes) {
     assert.notEqual(o.verdict, 'error', o.reason);
     assert.deepEqual(o.unevaluated, [], 'every rule on the way was decided');
   }
+  assert.deepEqual(outcomeSummary(tracePacket(savedRuleset, request)), outcomeSummary(r), 'the same trace on the kernel\'s iptables-save of the rules');
   return r;
 }
 
@@ -174,6 +187,9 @@ for (const suite of SUITES) {
         topo = await buildTopology();
         topo.node.execOk([`iptables-${flavour}-restore`], { input: suite.text });
         routes = readRoutes(topo.node);
+        const saved = topo.node.execOk([`iptables-${flavour}-save`]).stdout;
+        savedRuleset = parseDump(saved);
+        assert.deepEqual(savedRuleset.errors.filter((e) => e.severity === 'error'), [], `iptables-${flavour}-save output parses`);
       });
       after(() => {
         if (topo) destroyTopology(topo);

@@ -233,8 +233,14 @@ test('statistic random branches both ways with exact probabilities, in rule orde
     '0.3333 forwarded 203.0.113.7:40000 > 10.1.0.2:8080',
     '0.3333 forwarded 203.0.113.7:40000 > 10.1.0.3:8080',
   ]);
-  // Exact products, not rounded.
-  assert.equal(r.outcomes[1].probability, (1 - 0.33333333349) * 0.5);
+  // Exact products of the probabilities the kernel applies (p stored as lround(p·2^31)/2^31).
+  const p1 = Math.round(0.33333333349 * 2 ** 31) / 2 ** 31;
+  assert.equal(p1, 715827883 / 2 ** 31);
+  assert.equal(r.outcomes[0].probability, p1);
+  assert.equal(r.outcomes[1].probability, (1 - p1) * 0.5);
+  // kube-proxy's 0.3333333333 and iptables-save's 0.33333333349 are the same kernel probability.
+  const saved = trace(svc.replace('0.33333333349', '0.3333333333'), { dst: '10.96.0.10' });
+  assert.deepEqual(saved.outcomes.map((o) => o.probability), r.outcomes.map((o) => o.probability));
   assert.deepEqual(r.outcomes.map((o) => o.rulesEvaluated), [3, 4, 5]);
   // Hop probabilities: the branch's probability so far.
   assert.deepEqual(r.outcomes[2].hops.map((h) => `${h.action} ${h.chain} ${Number(h.probability.toFixed(4))}`), [

@@ -327,6 +327,16 @@ function compileAddrtype(match: Match): Predicate[] {
   return preds;
 }
 
+/**
+ * The probability the kernel really applies: iptables stores `--probability p` as the 31-bit
+ * integer lround(p · 2^31) and the match is `(random & 0x7fffffff) < that`, so the exact chance is
+ * that integer / 2^31. (This is why `iptables-save` prints kube-proxy's 0.3333333333 back as
+ * 0.33333333349; both texts give the same probability here.)
+ */
+export function kernelProbability(p: number): number {
+  return Math.round(p * 0x80000000) / 0x80000000;
+}
+
 function compileStatistic(match: Match): Cond[] {
   let mode = '';
   let probability: number | undefined;
@@ -347,7 +357,7 @@ function compileStatistic(match: Match): Cond[] {
   let p: number;
   if (mode === 'random') {
     if (probability === undefined || !(probability >= 0 && probability <= 1)) return [undecidable('statistic --mode random without a valid --probability')];
-    p = probability;
+    p = kernelProbability(probability);
   } else if (mode === 'nth') {
     if (every === undefined || !Number.isInteger(every) || every < 1) return [undecidable('statistic --mode nth without a valid --every')];
     p = 1 / every;
