@@ -3,7 +3,12 @@
 // client; what it returns is disposed on deactivation. Add yours to `clientFeatures`.
 import type * as vscode from 'vscode';
 import type { CommandContext } from './commandRegistry';
+import { registerGeneratedRulesDocuments } from './generatedRulesDocument';
+import { registerTraceCommands } from './traceCommands';
 
 export type ClientFeature = (context: CommandContext) => vscode.Disposable | readonly vscode.Disposable[] | void;
 
-export const clientFeatures: ClientFeature[] = [];
+export const clientFeatures: ClientFeature[] = [
+  registerGeneratedRulesDocuments,
+  registerTraceCommands,
+];

@@ -17,18 +17,23 @@ import {
 } from '../core/queries';
 import { inlineCode, type FeatureContext } from './featureContext';
 import { trimTrailingSpace } from './locations';
+import { findServiceRulesHover } from './serviceRulesHover';
 
 export function provideHover(ctx: FeatureContext, params: HoverParams): Hover | null {
   const uri = params.textDocument.uri;
   const positions = ctx.positions(uri);
   if (!positions) return null;
-  const target = findTargetAt(ctx.snapshot, uri, positions.toOffset(params.position));
-  if (!target) return null;
-  const lines = describeTarget(ctx, target);
-  if (!lines) return null;
+  const offset = positions.toOffset(params.position);
+  const target = findTargetAt(ctx.snapshot, uri, offset);
+  const lines = target ? describeTarget(ctx, target) : undefined;
+  // On a Service's kind, name or a port: the kube-proxy rules section (serviceRulesHover.ts), after the selector's.
+  const rules = findServiceRulesHover(ctx, uri, offset);
+  if (!lines && !rules) return null;
+  const all = [...(lines ?? []), ...(lines && rules ? ['', '---', ''] : []), ...(rules?.lines ?? [])];
+  const span = target && lines ? target.span : rules!.span;
   return {
-    contents: { kind: MarkupKind.Markdown, value: lines.join('\n') },
-    range: positions.toRange(trimTrailingSpace(ctx.snapshot.file(uri)?.text, target.span)),
+    contents: { kind: MarkupKind.Markdown, value: all.join('\n') },
+    range: positions.toRange(trimTrailingSpace(ctx.snapshot.file(uri)?.text, span)),
   };
 }
 

@@ -1,0 +1,31 @@
+// Wires the trace panel (tracePanel.ts) to the language server: `requestTrace` is
+// `kpp/tracePacket`, the quick pick lists `kpp/traceTargets`, the controls ask
+// `kpp/scenarioOptions`, and reveal opens the manifest, dump or `kpp-rules:` document at the span
+// (offsets become positions through the document itself). Open panels re-trace when the server
+// reports changed rules and when dumps are edited.
+import * as vscode from 'vscode';
+import type { PathTrace, TraceScenario } from '../../server/src/core/trace/types';
+import {
+  ScenarioOptionsMethod,
+  TracePacketMethod,
+  TraceTargetsMethod,
+  type ScenarioOptionsResult,
+  type TraceTargetItem,
+} from '../../server/src/protocol';
+import type { CommandContext } from './commandRegistry';
+import { onDidChangeRules } from './generatedRulesDocument';
+import { registerTracePanel, revealSpan, watchTraceInputs } from './tracePanel';
+
+export function registerTraceCommands(ctx: CommandContext): vscode.Disposable[] {
+  const inputs = new vscode.EventEmitter<void>();
+  // Manifests: the server's notification (after the change is applied). Dumps: their edits.
+  const dumps = watchTraceInputs(['iptables', 'conntrack']);
+  const registration = registerTracePanel(ctx.extension, {
+    requestTrace: (scenario: TraceScenario, token: vscode.CancellationToken) => ctx.client.sendRequest<PathTrace>(TracePacketMethod, scenario, token),
+    reveal: (uri, span) => revealSpan(uri, span),
+    listTargets: async () => (await ctx.client.sendRequest<readonly TraceTargetItem[]>(TraceTargetsMethod, {})).map((t) => ({ ...t })),
+    scenarioOptions: (scenario) => ctx.client.sendRequest<ScenarioOptionsResult>(ScenarioOptionsMethod, scenario),
+    onDidChangeInputs: inputs.event,
+  });
+  return [inputs, dumps, registration, onDidChangeRules(() => inputs.fire()), dumps(() => inputs.fire())];
+}
