@@ -381,7 +381,7 @@ function run(walk: Walk, s: State): void {
       continue;
     }
     if (reasons) {
-      s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: reasons.join('; ') + ' (treated as not matched)' });
+      unevaluated(s, rule, reasons.join('; '));
       continue;
     }
     if (probability < 1) {
@@ -418,6 +418,20 @@ function hop(s: State, action: string, rule?: { readonly text: string; readonly 
   s.hops.push(h);
 }
 
+type RuleRef = { readonly text: string; readonly line: number; readonly comment?: string; readonly table: string; readonly chain: string };
+
+/** Records a rule the simulator could not decide; the walk goes on as if it did not match. */
+function unevaluated(s: State, rule: RuleRef, reason: string): void {
+  s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${reason} (treated as not matched)` });
+}
+
+/** Rewrites the packet for a NAT target; false (recorded as unevaluated) when the address is unusable. */
+function rewrite(s: State, rule: RuleRef, kind: string, packet: Packet): boolean {
+  if (setPacket(s, packet)) return true;
+  unevaluated(s, rule, `${kind.toUpperCase()} to ${kind === 'dnat' || kind === 'redirect' ? packet.dst : packet.src}: not an address`);
+  return false;
+}
+
 /** A built-in chain ran off its end: its policy decides. Returns true when the branch ended. */
 function applyPolicy(walk: Walk, s: State): boolean {
   const entry = walk.index.get(s.tableName)?.get(s.builtinChain);
@@ -439,7 +453,7 @@ function endStep(s: State): void {
   s.frames.length = 0;
 }
 
-function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule, rule: { readonly text: string; readonly line: number; readonly comment?: string; readonly table: string; readonly chain: string }): boolean {
+function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule, rule: RuleRef): boolean {
   const t = compiled.target;
   switch (t.kind) {
     case 'none':
@@ -465,7 +479,7 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
     case 'goto': {
       const entry = frame.table.get(t.chain);
       if (!entry) {
-        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind === 'jump' ? '-j' : '-g'} ${t.chain}: no such chain in table ${s.tableName} (treated as not matched)` });
+        unevaluated(s, rule, `${t.kind === 'jump' ? '-j' : '-g'} ${t.chain}: no such chain in table ${s.tableName}`);
         return false;
       }
       s.jumps++;
@@ -504,12 +518,12 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
       hop(s, t.name.toLowerCase(), rule);
       return false;
     case 'unsupported':
-      s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.reason} (treated as not matched)` });
+      unevaluated(s, rule, t.reason);
       return false;
     case 'dnat':
     case 'redirect': {
       if (s.tableName !== 'nat') {
-        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} outside the nat table (treated as not matched)` });
+        unevaluated(s, rule, `${t.kind.toUpperCase()} outside the nat table`);
         return false;
       }
       let addr: string;
@@ -522,10 +536,7 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
         if (!local) note = [note, 'no local address of this family to REDIRECT to; destination kept'].filter(Boolean).join('; ');
       }
       const packet: Packet = { ...s.packet, dst: addr, dport: t.port ?? s.packet.dport };
-      if (!setPacket(s, packet)) {
-        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} to ${addr}: not an address (treated as not matched)` });
-        return false;
-      }
+      if (!rewrite(s, rule, t.kind, packet)) return false;
       s.dnatDone = true;
       if (note) s.notes.push(note);
       hop(s, t.kind, rule, undefined, note);
@@ -535,7 +546,7 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
     case 'snat':
     case 'masquerade': {
       if (s.tableName !== 'nat') {
-        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} outside the nat table (treated as not matched)` });
+        unevaluated(s, rule, `${t.kind.toUpperCase()} outside the nat table`);
         return false;
       }
       let note = t.note;
@@ -547,10 +558,7 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
         note = [note, `MASQUERADE source ${addr}: the node's first address (assumed; give egressAddress)`].filter(Boolean).join('; ');
       }
       const packet: Packet = { ...s.packet, src: addr, sport: t.port ?? s.packet.sport };
-      if (!setPacket(s, packet)) {
-        s.unevaluated.push({ table: rule.table, chain: rule.chain, rule: rule.text, line: rule.line, reason: `${t.kind.toUpperCase()} to ${addr}: not an address (treated as not matched)` });
-        return false;
-      }
+      if (!rewrite(s, rule, t.kind, packet)) return false;
       s.snatDone = true;
       if (note) s.notes.push(note);
       hop(s, t.kind, rule, undefined, note);
