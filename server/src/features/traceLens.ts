@@ -3,6 +3,7 @@
 // with that port, or that rule's host and path.
 import type { CodeLens } from 'vscode-languageserver';
 import { defaultScenario } from '../core/trace/buildTrace';
+import { sampleRequestPath } from '../core/trace/sampleRequestPath';
 import type { TraceScenario } from '../core/trace/types';
 import { fieldNode, valueAt } from '../core/manifests/fieldSpan';
 import { RulesCommands } from '../protocol';
@@ -50,7 +51,7 @@ export const traceLens: CodeLensProvider = {
             const item = fieldNode(object, ['spec', 'rules', r, 'http', 'paths', j]);
             const path = valueAt(object.value, ['spec', 'rules', r, 'http', 'paths', j, 'path']);
             if (!item) return;
-            const scenario: TraceScenario = { ...base, ...(typeof host === 'string' && host !== '' && !host.includes('*') ? { host } : {}), path: typeof path === 'string' && path.startsWith('/') ? path : '/' };
+            const scenario: TraceScenario = { ...base, ...(typeof host === 'string' && host !== '' && !host.includes('*') ? { host } : {}), path: sampleRequestPath(path) };
             lenses.push(lens(positions, item.valueSpan.start, scenario));
           });
         });
