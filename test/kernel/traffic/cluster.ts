@@ -40,6 +40,7 @@ export const PODS: readonly PodSpec[] = [
   { name: 'pod-3', ip: '10.244.2.2', node: 'node-b' },
 ];
 export const POD_PORT = 8080;
+export const POD_UDP_PORT = 5353;
 
 const HEADER = '# node-a of test/fixtures/traffic/cluster.yaml: generateRules + completeNodeRuleset (kube-proxy iptables mode, nfacct counters off). UPDATE_GOLDEN=1 rewrites this file.\n';
 

@@ -18,12 +18,31 @@ export interface ConnectRequest {
   readonly localAddress?: string;
   /** Per-connection timeout; a dropped SYN ends as `timeout`. */
   readonly timeoutMs?: number;
+  /** `udp`: one datagram per "connection" from a new socket (a new source port, so a new conntrack entry). */
+  readonly proto?: 'tcp' | 'udp';
 }
 
 const CLIENT = `
 const net = require('net');
 const req = JSON.parse(process.env.KPP_CONNECT);
 const results = [];
+function onceUdp(i) {
+  if (i >= req.count) { process.stdout.write(JSON.stringify(results)); return; }
+  let done = false;
+  const s = require('dgram').createSocket('udp4');
+  const finish = (r) => { if (done) return; done = true; clearTimeout(t); s.close(); results.push(r); setImmediate(() => onceUdp(i + 1)); };
+  const t = setTimeout(() => finish({ kind: 'timeout', detail: 'no answer within ' + req.timeoutMs + ' ms' }), req.timeoutMs);
+  s.on('message', (msg) => {
+    const [pod, peer, peerPort] = msg.toString().trim().split(' ');
+    finish({ kind: 'answered', pod, peer, peerPort: Number(peerPort), localPort: s.address().port });
+  });
+  s.on('error', (e) => finish({ kind: e.code === 'ECONNREFUSED' ? 'refused' : 'error', detail: String(e.code || e.message) }));
+  const bindOpts = req.localAddress ? { address: req.localAddress } : {};
+  s.bind(bindOpts, () => s.connect(req.port, req.host, (err) => {
+    if (err) return finish({ kind: 'error', detail: String(err.code || err.message) });
+    s.send('who?');
+  }));
+}
 function once(i) {
   if (i >= req.count) { process.stdout.write(JSON.stringify(results)); return; }
   let done = false;
@@ -46,7 +65,7 @@ function once(i) {
     finish({ kind, detail: String(e.code || e.message) });
   });
 }
-once(0);
+if (req.proto === 'udp') onceUdp(0); else once(0);
 `;
 
 export function connectMany(from: Netns, req: ConnectRequest): ConnectionResult[] {
@@ -66,9 +85,9 @@ export interface ConntrackEntry {
   readonly line: string;
 }
 
-/** The node's TCP conntrack entries whose original destination is `dst:dport`. */
-export function listConntrack(node: Netns, dst: string, dport: number): ConntrackEntry[] {
-  const r = node.exec(['conntrack', '-L', '-p', 'tcp', '--orig-dst', dst, '--dport', String(dport)]);
+/** The node's conntrack entries of `proto` whose original destination is `dst:dport`. */
+export function listConntrack(node: Netns, dst: string, dport: number, proto: 'tcp' | 'udp' = 'tcp'): ConntrackEntry[] {
+  const r = node.exec(['conntrack', '-L', '-p', proto, '--orig-dst', dst, '--dport', String(dport)]);
   if (r.status !== 0) throw new Error(`conntrack -L failed: ${r.stderr.trim()}`);
   const out: ConntrackEntry[] = [];
   for (const line of r.stdout.split('\n')) {

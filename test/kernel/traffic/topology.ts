@@ -7,15 +7,16 @@
  *                                            └── n2 ── node-b (192.168.0.3, 10.244.2.1) ── vp3 ── pod-3 10.244.2.2
  *
  * Pods are routed, not bridged (a /32 on the pod, a /32 route on the node; the node's pod-side
- * address is the pods' gateway), like Calico. Every pod runs a tiny TCP server on 8080 (node's
- * `net`) that answers `<pod> <peer address> <peer port>`: the pod's view of who connected.
+ * address is the pods' gateway), like Calico. Every pod runs a tiny TCP server on 8080 and a UDP
+ * one on 5353 (node's `net` and `dgram`) that answer `<pod> <peer address> <peer port>`: the pod's
+ * view of who connected.
  * Nothing here has a route out of these namespaces.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createNetns, type Netns } from '../lib/netns';
 import type { Route } from '../../../server/src/core/simulator/types';
 import {
-  BLOCKED_CLIENT_IP, CLIENT_IP, NODE_B_IP, NODE_B_POD_GATEWAY, NODE_EXTERNAL_IP, NODE_IP, NODE_POD_GATEWAY, PODS, POD_PORT,
+  BLOCKED_CLIENT_IP, CLIENT_IP, NODE_B_IP, NODE_B_POD_GATEWAY, NODE_EXTERNAL_IP, NODE_IP, NODE_POD_GATEWAY, PODS, POD_PORT, POD_UDP_PORT,
 } from './cluster';
 
 export const NETNS_TAG = 'traffic';
@@ -32,7 +33,12 @@ const SERVER = `
 const net = require('net');
 const name = process.env.POD_NAME;
 const server = net.createServer((s) => { s.on('error', () => {}); s.end(name + ' ' + s.remoteAddress + ' ' + s.remotePort + '\\n'); });
-server.listen(${POD_PORT}, '0.0.0.0', () => process.stdout.write('ready\\n'));
+let ready = 0;
+const up = () => { if (++ready === 2) process.stdout.write('ready\\n'); };
+server.listen(${POD_PORT}, '0.0.0.0', up);
+const udp = require('dgram').createSocket('udp4');
+udp.on('message', (msg, r) => udp.send(name + ' ' + r.address + ' ' + r.port + '\\n', r.port, r.address));
+udp.bind(${POD_UDP_PORT}, '0.0.0.0', up);
 setTimeout(() => process.exit(0), 10 * 60 * 1000).unref();
 `;
 

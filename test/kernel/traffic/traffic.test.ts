@@ -24,7 +24,7 @@ import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
 import type { Outcome, PacketOrigin, TraceResult } from '../../../server/src/core/simulator/types';
 import {
-  BLOCKED_CLIENT_IP, CLIENT_IP, FIXTURES, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, nodeRuleset,
+  BLOCKED_CLIENT_IP, CLIENT_IP, FIXTURES, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, POD_UDP_PORT, nodeRuleset,
 } from './cluster';
 import { connectMany, listConntrack, type ConnectionResult } from './connect';
 import { buildTopology, destroyTopology, readRoutes, sweepLeftoverNamespaces, type Topology } from './topology';
@@ -63,6 +63,12 @@ interface Scenario {
   readonly timeoutMs?: number;
   /** The interface the packet arrives on at the node, for rules with -i (ext0 from the client, vpN from a pod). */
   readonly inInterface?: string;
+  /** Default tcp (the pods' port 8080); udp goes to their port 5353. */
+  readonly proto?: 'tcp' | 'udp';
+}
+
+function targetPort(s: Scenario): number {
+  return s.proto === 'udp' ? POD_UDP_PORT : POD_PORT;
 }
 
 function originOf(s: Scenario): PacketOrigin {
@@ -80,7 +86,7 @@ function outcomeSummary(r: TraceResult): unknown[] {
  */
 function simulate(s: Scenario, extra: { returningClient?: boolean; recentLists?: readonly string[] } = {}): TraceResult {
   const request = {
-    packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: 'tcp' as const },
+    packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: s.proto ?? 'tcp' },
     from: originOf(s),
     localAddresses: NODE_ADDRESSES,
     routes,
@@ -101,13 +107,13 @@ function runKernel(s: Scenario): ConnectionResult[] {
   const ns = s.from === 'client' ? topo.client : s.from === 'node' ? topo.node : topo.pods.get(s.from);
   assert.ok(ns, `namespace for ${s.from}`);
   topo.node.exec(['conntrack', '-F']);
-  return connectMany(ns, { host: s.dst, port: s.dport, count: s.count, localAddress: s.from === 'client' ? s.src : undefined, timeoutMs: s.timeoutMs });
+  return connectMany(ns, { host: s.dst, port: s.dport, count: s.count, localAddress: s.from === 'client' ? s.src : undefined, timeoutMs: s.timeoutMs, proto: s.proto ?? 'tcp' });
 }
 
-/** The pod an outcome delivers to (its DNAT target), or undefined. */
-function podOf(o: Outcome): string | undefined {
+/** The pod an outcome delivers to (its DNAT target, on the pods' port for the protocol), or undefined. */
+function podOf(o: Outcome, port = POD_PORT): string | undefined {
   if (o.verdict !== 'forwarded' && o.verdict !== 'sent' && o.verdict !== 'delivered') return undefined;
-  return o.packet.dport === POD_PORT ? podByIp.get(o.packet.dst) : undefined;
+  return o.packet.dport === port ? podByIp.get(o.packet.dst) : undefined;
 }
 
 function count<T>(xs: readonly T[]): Map<T, number> {
@@ -122,7 +128,7 @@ function compareDelivered(s: Scenario, sim: TraceResult, kernel: readonly Connec
   assert.equal(answered.length, kernel.length, `every connection answered: ${JSON.stringify(kernel.filter((k) => k.kind !== 'answered').slice(0, 3))}`);
   const expected = new Map<string, Outcome>();
   for (const o of sim.outcomes) {
-    const pod = podOf(o);
+    const pod = podOf(o, targetPort(s));
     assert.ok(pod, `simulator outcome delivers to a pod: ${o.verdict} ${o.packet.dst}:${o.packet.dport}`);
     expected.set(pod, o);
   }
@@ -145,13 +151,13 @@ function compareDelivered(s: Scenario, sim: TraceResult, kernel: readonly Connec
   // conntrack on the node: one entry per connection (a client source port used again reuses its
   // entry), reply from the endpoint, to the node when masqueraded.
   assert.ok(topo);
-  const entries = listConntrack(topo.node, s.dst, s.dport).filter((e) => e.original.src === s.src || s.from === 'node');
+  const entries = listConntrack(topo.node, s.dst, s.dport, s.proto ?? 'tcp').filter((e) => e.original.src === s.src || s.from === 'node');
   assert.equal(entries.length, new Set(answered.map((a) => a.localPort)).size, `conntrack entries for ${s.dst}:${s.dport}, one per client source port`);
   for (const e of entries) {
     const pod = podByIp.get(e.reply.src);
     assert.ok(pod && expected.has(pod), `conntrack reply source ${e.reply.src} is an expected endpoint: ${e.line}`);
     const o = expected.get(pod) as Outcome;
-    assert.equal(e.reply.sport, POD_PORT);
+    assert.equal(e.reply.sport, targetPort(s));
     if (o.masqueraded) assert.equal(e.reply.dst, o.packet.src, `SNAT to the simulator's address: ${e.line}`);
     else assert.equal(e.reply.dst, e.original.src, `no SNAT: ${e.line}`);
   }
@@ -235,6 +241,10 @@ function defineKubeProxyScenarios(): void {
 
   kernelTest('hairpin: a pod to its own Service is masqueraded', () => {
     check({ name: 'hairpin', from: 'pod-1', src: '10.244.1.2', dst: '10.96.0.16', dport: 80, count: 20 });
+  });
+
+  kernelTest('UDP ClusterIP from a pod (one datagram per new source port; 2 endpoints)', () => {
+    check({ name: 'udp-clusterip', from: 'pod-2', src: '10.244.1.3', dst: '10.96.0.18', dport: 53, count: 200, proto: 'udp' });
   });
 
   kernelTest('a Service with no endpoints: rejected (connection refused)', () => {
