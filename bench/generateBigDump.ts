@@ -48,16 +48,19 @@ export function generateBigDump(services: number): string {
     decls.push(`:${svc} - [0:0]`);
     svcRules.push(`-A KUBE-SERVICES -m comment --comment "${spn} cluster IP" -m tcp -p tcp -d ${vip} --dport 80 -j ${svc}`);
     chainRules.push(`-A ${svc} -m comment --comment "${spn} cluster IP" -m tcp -p tcp -d ${vip} --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`);
+    // As kube-proxy writes them: the Service chain's rules, then each endpoint chain's rules.
     const eps = 3;
+    const sepRules: string[] = [];
     for (let e = 0; e < eps; e++) {
       const ip = `10.${(i >> 8) & 255}.${i & 255}.${e + 1}`;
       const sep = `KUBE-SEP-${chainHash(spn + 'tcp' + ip + ':8080')}`;
       decls.push(`:${sep} - [0:0]`);
       const prob = eps - e > 1 ? ` -m statistic --mode random --probability ${(1 / (eps - e)).toFixed(10)}` : '';
       chainRules.push(`-A ${svc} -m comment --comment "${spn} -> ${ip}:8080"${prob} -j ${sep}`);
-      chainRules.push(`-A ${sep} -m comment --comment ${spn} -s ${ip} -j KUBE-MARK-MASQ`);
-      chainRules.push(`-A ${sep} -m comment --comment ${spn} -m tcp -p tcp -j DNAT --to-destination ${ip}:8080`);
+      sepRules.push(`-A ${sep} -m comment --comment ${spn} -s ${ip} -j KUBE-MARK-MASQ`);
+      sepRules.push(`-A ${sep} -m comment --comment ${spn} -m tcp -p tcp -j DNAT --to-destination ${ip}:8080`);
     }
+    chainRules.push(...sepRules);
     if (i % 4 === 0) {
       const ext = `KUBE-EXT-${svcHash}`;
       decls.push(`:${ext} - [0:0]`);

@@ -23,6 +23,8 @@ interface MutableChain {
   declSpan?: Span;
   nameSpan?: Span;
   rules: Rule[];
+  /** Set when -I/-R/-D/-F changed positions, so rule indexes are renumbered at the end. */
+  reordered?: boolean;
 }
 
 interface MutableTable {
@@ -119,6 +121,7 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
   let line = 0;
   const scanner = new WordScanner();
   const intern = new Interner();
+  let lastChain: MutableChain | undefined;
 
   const err = (message: string, start: number, end: number, severity: 'error' | 'warning' = 'error'): void => {
     errors.push({ message, span: { start, end }, severity });
@@ -276,7 +279,9 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
       }
       scanner.scan(text, cmdStart, e);
       if (scanner.unterminatedQuoteAt !== undefined) err('Unterminated quote', scanner.unterminatedQuoteAt, e);
-      const cmd = scanner.count > 0 ? COMMANDS[scanner.word(0)] : undefined;
+      const cmd = scanner.count === 0 ? undefined
+        : scanner.ends[0] - scanner.starts[0] === 2 && text.charCodeAt(scanner.starts[0]) === 45 && text.charCodeAt(scanner.starts[0] + 1) === 65 ? '-A'
+          : COMMANDS[scanner.word(0)];
       if (cmd === undefined) {
         err(`Unrecognised line \`${text.slice(s, Math.min(e, s + 40))}\``, s, e);
       } else {
@@ -304,25 +309,34 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
   }
 
   function appendRule(t: MutableTable, s: number, e: number, cmdStart: number, lineCounters: Counters | undefined): void {
-    const chainName = scanner.quotedText[1] !== undefined ? scanner.word(1) : intern.at(text, scanner.starts[1], scanner.ends[1]);
-    let ch = t.byName.get(chainName);
-    if (!ch) ch = getChain(t, chainName, { start: scanner.starts[1], end: scanner.ends[1] }, true)!;
+    // Rules of one chain come together: reuse the last chain when the name is the same, without slicing.
+    let ch: MutableChain | undefined;
+    const ns = scanner.starts[1];
+    const ne = scanner.ends[1];
+    if (lastChain !== undefined && lastChain.table === t.name && scanner.quotedText[1] === undefined && lastChain.name.length === ne - ns && text.startsWith(lastChain.name, ns) && t.byName.get(lastChain.name) === lastChain) {
+      ch = lastChain;
+    } else {
+      const chainName = scanner.quotedText[1] !== undefined ? scanner.word(1) : intern.at(text, ns, ne);
+      ch = t.byName.get(chainName) ?? getChain(t, chainName, { start: ns, end: ne }, true)!;
+      lastChain = ch;
+    }
     const spec = parseRuleSpec(scanner, 2, intern);
     if (spec.errors.length > 0) for (const pe of spec.errors) errors.push(pe);
     if (spec.target === undefined && spec.matches.length === 0 && scanner.count <= 2) {
       err(`Rule in ${ch.name} has no matches and no target`, s, e, 'warning');
     }
-    if (!sawV6 || !sawV4) noteFamily(spec.matches);
+    if (!sawV6 && !sawV4) noteFamily(spec.matches);
     // One literal per combination of optional fields, so every rule object is allocated at its final size.
     const rt = text.slice(cmdStart, e);
     const rspan = { start: cmdStart, end: e };
     const target = spec.target;
     const comment = spec.comment;
     let rule: Rule;
-    if (target !== undefined && comment !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, target, comment };
-    else if (target !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, target };
-    else if (comment !== undefined) rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches, comment };
-    else rule = { table: t.name, chain: ch.name, index: 0, text: rt, span: rspan, line, matches: spec.matches };
+    const index = ch.rules.length;
+    if (target !== undefined && comment !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, target, comment };
+    else if (target !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, target };
+    else if (comment !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, comment };
+    else rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches };
     const counters = lineCounters ?? spec.counters;
     if (counters) (rule as { counters?: Counters }).counters = counters;
     ch.rules.push(rule);
@@ -382,6 +396,7 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
         if (counters) rule.counters = counters;
         if (spec.target) rule.target = spec.target;
         if (spec.comment !== undefined) rule.comment = spec.comment;
+        if (cmd !== '-A') ch.reordered = true;
         if (cmd === '-A') ch.rules.push(rule);
         else if (cmd === '-I') {
           const at = position === undefined ? 0 : position - 1;
@@ -468,12 +483,14 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
           const at = Number(numTok.text) - 1;
           if (at < 0 || at >= ch.rules.length) err(`Rule number ${numTok.text} is out of range for ${ch.name}`, numTok.span.start, numTok.span.end);
           else ch.rules.splice(at, 1);
+          ch.reordered = true;
           return;
         }
         const want = numTok ? text.slice(numTok.span.start, e) : '';
         const at = ch.rules.findIndex((r) => r.text.slice(r.text.indexOf(ch.name) + ch.name.length).trim() === want);
         if (at < 0) err(`No rule in ${ch.name} matches the rule to delete`, s, e);
         else ch.rules.splice(at, 1);
+        ch.reordered = true;
         return;
       }
     }
@@ -490,7 +507,7 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
     span: t.span,
     deletedChains: t.deletedChains,
     chains: t.chains.map((c): Chain => {
-      for (let i = 0; i < c.rules.length; i++) (c.rules[i] as { index: number }).index = i;
+      if (c.reordered) for (let i = 0; i < c.rules.length; i++) if (c.rules[i].index !== i) (c.rules[i] as { index: number }).index = i;
       const out: { -readonly [K in keyof Chain]: Chain[K] } = { name: c.name, table: c.table, builtin: c.builtin, rules: c.rules };
       if (c.policy !== undefined) out.policy = c.policy;
       if (c.counters) out.counters = c.counters;

@@ -96,24 +96,34 @@ export function protocolModule(proto: string): string {
  * by length and a direct comparison with the source text, without slicing or hashing.
  */
 export class Interner {
-  private readonly byLength: string[][] = [];
-  constructor(words: readonly string[] = COMMON_WORDS) {
-    for (const word of words) (this.byLength[word.length] ??= []).push(word);
-  }
+  /** Common words hashed by their length and three characters into a small fixed table. */
+  private readonly buckets: (string[] | undefined)[] = new Array(BUCKETS);
   private readonly singles = new Map<string, readonly string[]>();
+  constructor(words: readonly string[] = COMMON_WORDS) {
+    for (const word of words) {
+      const key = bucketKey(word, 0, word.length);
+      (this.buckets[key] ??= []).push(word);
+    }
+  }
+  /** The common word equal to `text[start, end)`, or undefined. */
+  find(text: string, start: number, end: number): string | undefined {
+    const list = this.buckets[bucketKey(text, start, end)];
+    if (list === undefined) return undefined;
+    const len = end - start;
+    for (let k = 0; k < list.length; k++) {
+      const word = list[k];
+      if (word.length === len && text.startsWith(word, start)) return word;
+    }
+    return undefined;
+  }
   /** The interned copy of `text[start, end)`, or a fresh slice when it is not a common word. */
   at(text: string, start: number, end: number): string {
-    const list = this.byLength[end - start];
-    if (list !== undefined) {
-      for (let k = 0; k < list.length; k++) if (text.startsWith(list[k], start)) return list[k];
-    }
-    return text.slice(start, end);
+    return this.find(text, start, end) ?? text.slice(start, end);
   }
   /** A one-word values array; shared (frozen) for common words. */
   single(text: string, start: number, end: number): readonly string[] {
-    const word = this.at(text, start, end);
-    const list = this.byLength[end - start];
-    if (list === undefined || !list.includes(word)) return [word];
+    const word = this.find(text, start, end);
+    if (word === undefined) return [text.slice(start, end)];
     let arr = this.singles.get(word);
     if (arr === undefined) {
       arr = Object.freeze([word]);
@@ -121,6 +131,14 @@ export class Interner {
     }
     return arr;
   }
+}
+
+const BUCKETS = 4096;
+
+function bucketKey(text: string, start: number, end: number): number {
+  const len = end - start;
+  if (len === 0) return 0;
+  return ((len * 31) ^ (text.charCodeAt(start + (len >> 1)) * 7) ^ (text.charCodeAt(end - 1) << 5) ^ (text.charCodeAt(start + (len > 2 ? 2 : 0)) << 3)) & (BUCKETS - 1);
 }
 
 const COMMON_WORDS: readonly string[] = [
@@ -160,26 +178,42 @@ function isBang(w: WordScanner, k: number): boolean {
   return w.quotedText[k] === undefined && w.ends[k] - w.starts[k] === 1 && w.text.charCodeAt(w.starts[k]) === 33;
 }
 
-interface MutableMatch { module: string; options: RuleOption[]; start: number; end: number }
+// Scratch state reused by every call (parsing is synchronous): option groups are collected here and
+// copied into exact-size arrays at the end, so a rule allocates only what it keeps.
+const groupModule: string[] = [];
+const groupStart: number[] = [];
+const groupEnd: number[] = [];
+const groupCount: number[] = [];
+const optList: RuleOption[] = [];
+/** The group of each option in optList; -1 for target options. */
+const optGroup: number[] = [];
 
 /** Parses words `from`.. of the scanned line as a rule specification. Never throws. */
 export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = new Interner()): RuleSpec {
   let errors: ParseError[] | undefined;
-  const matches: MutableMatch[] = [];
-  let base: MutableMatch | undefined;
-  let current: MutableMatch | undefined;
+  let groups = 0;
+  let opts = 0;
+  let base = -1;
+  let current = -1;
   let comment: string | undefined;
   let counters: Counters | undefined;
-  let target: { name: string; kind: 'jump' | 'goto'; options: RuleOption[]; start: number; end: number; nameSpan: Span } | undefined;
+  let targetName: string | undefined;
+  let targetKind: 'jump' | 'goto' = 'jump';
+  let targetStart = 0;
+  let targetEnd = 0;
+  let targetNameSpan: Span | undefined;
+  let targetOpts = 0;
   let protocol: string | undefined;
+  let protocolSeen = false;
   const n = w.count;
-  // Look ahead for -p so protocol options written before it still find their module.
-  for (let k = from; k < n - 1; k++) {
-    if (w.is(k, '-p') || w.is(k, '--protocol')) {
-      protocol = isBang(w, k + 1) ? (k + 2 < n ? w.word(k + 2) : undefined) : w.word(k + 1);
-      break;
-    }
-  }
+
+  const newGroup = (module: string, start: number, end: number): number => {
+    groupModule[groups] = module;
+    groupStart[groups] = start;
+    groupEnd[groups] = end;
+    groupCount[groups] = 0;
+    return groups++;
+  };
 
   let pendingNegation = -1;
   let i = from;
@@ -205,8 +239,7 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         i++;
         continue;
       }
-      current = { module: wordAt(w, i + 1, intern), options: [], start: wStart, end: w.ends[i + 1] };
-      matches.push(current);
+      current = newGroup(wordAt(w, i + 1, intern), wStart, w.ends[i + 1]);
       pendingNegation = -1;
       i += 2;
       continue;
@@ -219,9 +252,13 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         i++;
         continue;
       }
-      if (target) errors = pushError(errors, 'A second target in one rule', wStart, wEnd);
-      target = { name: wordAt(w, i + 1, intern), kind, options: [], start: wStart, end: w.ends[i + 1], nameSpan: { start: w.starts[i + 1], end: w.ends[i + 1] } };
-      current = undefined;
+      if (targetName !== undefined) errors = pushError(errors, 'A second target in one rule', wStart, wEnd);
+      targetName = wordAt(w, i + 1, intern);
+      targetKind = kind;
+      targetStart = wStart;
+      targetEnd = w.ends[i + 1];
+      targetNameSpan = { start: w.starts[i + 1], end: w.ends[i + 1] };
+      current = -1;
       i += 2;
       continue;
     }
@@ -267,63 +304,80 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
     }
     const option: RuleOption = { name: word, values, negated, span: { start: optStart, end } };
 
-    if (target) {
-      target.options.push(option);
-      target.end = end;
-      continue;
-    }
-    const baseName = BASE_ALIASES[word];
-    if (baseName !== undefined) {
-      if (!base) {
-        base = { module: '', options: [], start: optStart, end };
-        matches.push(base);
-      }
-      base.options.push(option);
-      if (optStart < base.start) base.start = optStart;
-      if (end > base.end) base.end = end;
-      if (baseName === '-p' && values.length > 0) protocol = values[0];
-      continue;
-    }
-    let group = current;
-    if (PROTOCOL_OPTIONS.has(word) && (!group || !PROTOCOL_MODULES.has(group.module))) {
-      const module = protocol !== undefined ? protocolModule(protocol) : '';
-      group = matches.find((m) => m.module === module);
-      if (!group) {
-        group = { module, options: [], start: optStart, end };
-        matches.push(group);
-      }
-    }
-    if (!group) {
-      // An option before any -m that is not a base match: keep it with the base matches.
-      if (!base) {
-        base = { module: '', options: [], start: optStart, end };
-        matches.push(base);
-      }
+    let group: number;
+    if (targetName !== undefined) {
+      group = -1;
+      targetOpts++;
+      targetEnd = end;
+    } else if (BASE_ALIASES[word] !== undefined) {
+      if (base < 0) base = newGroup('', optStart, end);
       group = base;
-      errors = pushError(errors, `Option ${word} outside any -m module`, wStart, wEnd, 'warning');
+      if (BASE_ALIASES[word] === '-p' && values.length > 0) {
+        protocol = values[0];
+        protocolSeen = true;
+      }
+    } else {
+      group = current;
+      if (PROTOCOL_OPTIONS.has(word) && (group < 0 || !PROTOCOL_MODULES.has(groupModule[group]))) {
+        if (!protocolSeen) {
+          // `--dport 80 -p tcp`: look ahead for the -p this option belongs to.
+          for (let k = i; k < n - 1; k++) {
+            if (w.is(k, '-p') || w.is(k, '--protocol')) {
+              protocol = isBang(w, k + 1) ? (k + 2 < n ? w.word(k + 2) : undefined) : w.word(k + 1);
+              break;
+            }
+          }
+        }
+        const module = protocol !== undefined ? protocolModule(protocol) : '';
+        group = -1;
+        for (let g = 0; g < groups; g++) if (groupModule[g] === module) { group = g; break; }
+        if (group < 0) group = newGroup(module, optStart, end);
+      }
+      if (group < 0) {
+        // An option before any -m that is not a base match: keep it with the base matches.
+        if (base < 0) base = newGroup('', optStart, end);
+        group = base;
+        errors = pushError(errors, `Option ${word} outside any -m module`, wStart, wEnd, 'warning');
+      }
+      if (word === '--comment' && groupModule[group] === 'comment' && values.length > 0) {
+        comment = values.length === 1 ? values[0] : values.join(' ');
+        if (values.length > 1) errors = pushError(errors, 'Comment with spaces is not quoted: iptables-restore would reject this rule', optStart, end, 'warning');
+      }
     }
-    group.options.push(option);
-    if (optStart < group.start) group.start = optStart;
-    if (end > group.end) group.end = end;
-    if (word === '--comment' && group.module === 'comment' && values.length > 0) {
-      comment = values.length === 1 ? values[0] : values.join(' ');
-      if (values.length > 1) errors = pushError(errors, 'Comment with spaces is not quoted: iptables-restore would reject this rule', option.span.start, option.span.end, 'warning');
+    if (group >= 0) {
+      groupCount[group]++;
+      if (optStart < groupStart[group]) groupStart[group] = optStart;
+      if (end > groupEnd[group]) groupEnd[group] = end;
     }
+    optList[opts] = option;
+    optGroup[opts] = group;
+    opts++;
   }
   if (pendingNegation >= 0) errors = pushError(errors, '`!` with nothing after it', w.starts[pendingNegation], w.ends[pendingNegation]);
 
-  const outMatches: Match[] = new Array(matches.length);
-  for (let k = 0; k < matches.length; k++) {
-    const m = matches[k];
-    outMatches[k] = { module: m.module, options: m.options.length === 0 ? NO_OPTIONS : m.options.slice(), span: { start: m.start, end: m.end } };
+  const matches: Match[] = new Array(groups);
+  for (let g = 0; g < groups; g++) {
+    const count = groupCount[g];
+    let options: RuleOption[] = NO_OPTIONS;
+    if (count > 0) {
+      options = new Array(count);
+      let k = 0;
+      for (let o = 0; o < opts && k < count; o++) if (optGroup[o] === g) options[k++] = optList[o];
+    }
+    matches[g] = { module: groupModule[g], options, span: { start: groupStart[g], end: groupEnd[g] } };
   }
-  return {
-    matches: outMatches,
-    target: target ? { name: target.name, kind: target.kind, options: target.options.length === 0 ? NO_OPTIONS : target.options.slice(), span: { start: target.start, end: target.end }, nameSpan: target.nameSpan } : undefined,
-    comment,
-    counters,
-    errors: errors ?? NO_ERRORS,
-  };
+  let target: Target | undefined;
+  if (targetName !== undefined) {
+    let options: RuleOption[] = NO_OPTIONS;
+    if (targetOpts > 0) {
+      options = new Array(targetOpts);
+      let k = 0;
+      for (let o = 0; o < opts; o++) if (optGroup[o] === -1) options[k++] = optList[o];
+    }
+    target = { name: targetName, kind: targetKind, options, span: { start: targetStart, end: targetEnd }, nameSpan: targetNameSpan as Span };
+  }
+  for (let o = 0; o < opts; o++) optList[o] = undefined as unknown as RuleOption;
+  return { matches, target, comment, counters, errors: errors ?? NO_ERRORS };
 }
 
 const NO_ERRORS: ParseError[] = [];

@@ -119,13 +119,15 @@ export class WordScanner {
         this.quotedText[k] = undefined;
         continue;
       }
-      // Rare: the word has a quote. Reuse the object-based scanner for it.
+      // The word has a quote. Fast path: the whole word is "..." without escapes.
       let j = i;
       let inQuote = false;
+      let escapes = false;
       while (j < to) {
         const ch = text.charCodeAt(j);
         if (inQuote) {
           if (ch === 92 && j + 1 < to) {
+            escapes = true;
             j += 2;
             continue;
           }
@@ -134,11 +136,14 @@ export class WordScanner {
         else if (ch === 34) inQuote = true;
         j++;
       }
-      const r = scanWords(text, start, j);
-      const tok = r.tokens[0];
       this.ends[k] = j;
-      this.quotedText[k] = tok ? tok.text : '';
-      if (r.unterminatedQuoteAt !== undefined) this.unterminatedQuoteAt = r.unterminatedQuoteAt;
+      if (!inQuote && !escapes && i === start && j - start >= 2 && text.charCodeAt(j - 1) === 34 && text.indexOf('"', start + 1) === j - 1) {
+        this.quotedText[k] = text.slice(start + 1, j - 1);
+      } else {
+        const r = scanWords(text, start, j);
+        this.quotedText[k] = r.tokens.length > 0 ? r.tokens[0].text : '';
+        if (r.unterminatedQuoteAt !== undefined) this.unterminatedQuoteAt = r.unterminatedQuoteAt;
+      }
       i = j;
     }
   }
