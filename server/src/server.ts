@@ -38,6 +38,13 @@ import { provideHover } from './features/hover';
 import { provideReferences } from './features/references';
 import { readSettings } from './features/settings';
 import { provideWorkspaceSymbols } from './features/workspaceSymbol';
+import { provideConntrackHover } from './features/conntrackHover';
+import { provideDumpDefinition } from './features/dumpDefinition';
+import { isConntrackDocument, isDumpDocument, readDumpSettings } from './features/dumpDocuments';
+import { provideDumpHover } from './features/dumpHover';
+import { provideDumpLinks } from './features/dumpLinks';
+import { provideDumpReferences } from './features/dumpReferences';
+import { provideDumpSymbols } from './features/dumpSymbols';
 import { describeError, runSafe, runSafeNotification } from './features/runSafe';
 import { DiagnosticsPublisher } from './host/diagnosticsPublisher';
 import { WorkspaceHost } from './host/workspaceHost';
@@ -140,6 +147,7 @@ const notifyRulesChanged = createRulesChangedNotifier((method, params) => void c
 
 /** Re-reads the `kubePacketPath` settings; when they changed, lenses and generated rules are stale. */
 async function reloadSettings(pushed?: unknown): Promise<void> {
+  if (await readDumpSettings(connection, capabilities, pushed)) scheduleDiagnostics();
   if (!(await readSettings(connection, capabilities, pushed))) return;
   lensGeneration = -1;
   refreshCodeLenses();
@@ -185,6 +193,7 @@ connection.onInitialize((params): InitializeResult => {
       definitionProvider: true,
       referencesProvider: true,
       documentSymbolProvider: true,
+      documentLinkProvider: { resolveProvider: false },
       workspaceSymbolProvider: true,
       codeLensProvider: { resolveProvider: false },
       codeActionProvider: { codeActionKinds: ['quickfix'] },
@@ -281,10 +290,27 @@ connection.onDidChangeWatchedFiles((params) => runSafeNotification(logger, 'didC
   scheduleDiagnostics();
 }));
 
-connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => provideHover(featureContext(), canonicalParams(params))));
-connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () => provideDefinition(featureContext(), canonicalParams(params))));
-connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () => provideReferences(featureContext(), canonicalParams(params))));
-connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () => provideDocumentSymbols(featureContext(), canonicalParams(params))));
+/** iptables dumps and conntrack listings are open documents outside the manifest index: their features answer for them. */
+function documentKind(uri: string): 'dump' | 'conntrack' | 'manifest' {
+  const doc = findOpenDocument(uri);
+  if (!doc || isManifestDocument(doc)) return 'manifest';
+  const open = toOpenDocument(doc);
+  return isDumpDocument(open) ? 'dump' : isConntrackDocument(open) ? 'conntrack' : 'manifest';
+}
+
+connection.onHover((params, token) => runSafe(logger, 'hover', null, token, () => {
+  const kind = documentKind(params.textDocument.uri);
+  if (kind === 'dump') return provideDumpHover(featureContext(), canonicalParams(params));
+  if (kind === 'conntrack') return provideConntrackHover(featureContext(), canonicalParams(params));
+  return provideHover(featureContext(), canonicalParams(params));
+}));
+connection.onDefinition((params, token) => runSafe(logger, 'definition', [], token, () =>
+  documentKind(params.textDocument.uri) === 'dump' ? provideDumpDefinition(featureContext(), canonicalParams(params)) : provideDefinition(featureContext(), canonicalParams(params))));
+connection.onReferences((params, token) => runSafe(logger, 'references', [], token, () =>
+  documentKind(params.textDocument.uri) === 'dump' ? provideDumpReferences(featureContext(), canonicalParams(params)) : provideReferences(featureContext(), canonicalParams(params))));
+connection.onDocumentSymbol((params, token) => runSafe(logger, 'documentSymbol', [], token, () =>
+  documentKind(params.textDocument.uri) === 'dump' ? provideDumpSymbols(featureContext(), canonicalParams(params)) : provideDocumentSymbols(featureContext(), canonicalParams(params))));
+connection.onDocumentLinks((params, token) => runSafe(logger, 'documentLinks', [], token, () => provideDumpLinks(featureContext(), canonicalParams(params))));
 connection.onWorkspaceSymbol((params, token) => runSafe(logger, 'workspaceSymbol', [], token, () => provideWorkspaceSymbols(featureContext(), params)));
 connection.onCodeAction((params, token) => runSafe(logger, 'codeAction', [], token, () => provideCodeActions(featureContext(), canonicalParams(params))));
 connection.onCodeLens((params, token) => runSafe(logger, 'codeLens', [], token, () =>

@@ -1,5 +1,6 @@
 // The `kpp` command line: a dispatcher over subcommands, each in a file of its own.
 import { checkCommand } from './check';
+import { explainCommand } from './explain';
 import { rulesCommand } from './rules';
 import { traceCommand } from './trace';
 import { EXIT_OK, EXIT_USAGE, UsageError, type CliIo, type Subcommand } from './io';
@@ -13,6 +14,7 @@ export const SUBCOMMANDS: readonly Subcommand[] = [
   checkCommand,
   rulesCommand,
   traceCommand,
+  explainCommand,
 ];
 
 function usage(): string {

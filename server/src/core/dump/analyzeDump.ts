@@ -1,0 +1,58 @@
+/**
+ * One dump read against one workspace: parsed, indexed, its chains mapped to Service ports, the
+ * node it came from, and the drift against the rules generated for that node. The editor features
+ * and `kpp explain` share it. Pure; never throws on dump content.
+ */
+import type { NodeRules } from '../cluster/nodeRules';
+import { buildChainIndex, type ChainIndex } from '../iptables/buildChainIndex';
+import type { Ruleset } from '../iptables/model';
+import { parseDump } from '../iptables/parseDump';
+import { detectDrift, type DriftFinding } from './drift';
+import { detectNode, type DetectedNode, type NodeCandidate } from './detectNode';
+import { mapChains, type ChainMap } from './mapChains';
+
+export interface DumpWorkspace {
+  readonly nodes: readonly NodeCandidate[];
+  /** The rules kube-proxy would write on a node (undefined name: the first node). */
+  nodeRules(nodeName: string | undefined, family: 'ipv4' | 'ipv6'): NodeRules;
+}
+
+export interface DumpAnalysis {
+  readonly ruleset: Ruleset;
+  readonly chainIndex: ChainIndex;
+  readonly map: ChainMap;
+  readonly node: DetectedNode;
+  /** The generated rules of that node (undefined without a workspace). */
+  readonly nodeRules?: NodeRules;
+  /** Empty when the workspace has no Service (nothing to compare with). */
+  readonly drift: readonly DriftFinding[];
+}
+
+export interface AnalyzeDumpOptions {
+  readonly fileName?: string;
+  /** `kubePacketPath.dump.node` / `--node`. */
+  readonly nodeSetting?: string;
+  /** Reuse a parse the caller already has. */
+  readonly ruleset?: Ruleset;
+}
+
+export function analyzeDump(text: string, workspace: DumpWorkspace | undefined, options: AnalyzeDumpOptions = {}): DumpAnalysis {
+  const ruleset = options.ruleset ?? parseDump(text);
+  const chainIndex = buildChainIndex(ruleset);
+  if (!workspace || workspace.nodes.length === 0) {
+    return { ruleset, chainIndex, map: mapChains(ruleset, []), node: { via: 'none', reason: 'no workspace nodes' }, drift: [] };
+  }
+  const family = ruleset.family ?? 'ipv4';
+  const first = workspace.nodeRules(undefined, family);
+  const map = mapChains(ruleset, first.generated.servicePorts);
+  const node = detectNode({
+    text, ruleset, nodes: workspace.nodes, servicePorts: first.generated.servicePorts, map,
+    ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
+    ...(options.nodeSetting !== undefined ? { setting: options.nodeSetting } : {}),
+  });
+  const nodeRules = node.name === undefined || node.name === first.node.name ? first : workspace.nodeRules(node.name, family);
+  const drift = nodeRules.generated.servicePorts.length === 0
+    ? []
+    : detectDrift({ dump: ruleset, generated: nodeRules.generated, expected: nodeRules.ruleset, map, ...(node.name ? { nodeName: node.name } : {}) });
+  return { ruleset, chainIndex, map, node, nodeRules, drift };
+}
