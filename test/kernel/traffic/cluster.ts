@@ -31,29 +31,46 @@ export const NODE_ADDRESSES: readonly string[] = [NODE_IP, NODE_EXTERNAL_IP, NOD
 export interface PodSpec {
   readonly name: string;
   readonly ip: string;
+  readonly ip6: string;
   readonly node: 'node-a' | 'node-b';
 }
 
 export const PODS: readonly PodSpec[] = [
-  { name: 'pod-1', ip: '10.244.1.2', node: 'node-a' },
-  { name: 'pod-2', ip: '10.244.1.3', node: 'node-a' },
-  { name: 'pod-3', ip: '10.244.2.2', node: 'node-b' },
+  { name: 'pod-1', ip: '10.244.1.2', ip6: 'fd00:244:1::2', node: 'node-a' },
+  { name: 'pod-2', ip: '10.244.1.3', ip6: 'fd00:244:1::3', node: 'node-a' },
+  { name: 'pod-3', ip: '10.244.2.2', ip6: 'fd00:244:2::2', node: 'node-b' },
 ];
+
+/** The same topology's IPv6 addresses (every link is dual-stack). */
+export const V6 = {
+  client: 'fd00:203::10',
+  nodeExternal: 'fd00:203::1',
+  node: 'fd00:192::2',
+  nodeB: 'fd00:192::3',
+  podGateway: 'fd00:244:1::1',
+  podGatewayB: 'fd00:244:2::1',
+  nodeBPods: 'fd00:244:2::/64',
+} as const;
+
+export const NODE_ADDRESSES_V6: readonly string[] = [V6.node, V6.nodeExternal, V6.podGateway, '::1'];
 export const POD_PORT = 8080;
 export const POD_UDP_PORT = 5353;
 
-const HEADER = '# node-a of test/fixtures/traffic/cluster.yaml: generateRules + completeNodeRuleset (kube-proxy iptables mode, nfacct counters off). UPDATE_GOLDEN=1 rewrites this file.\n';
+const HEADER = (yaml: string): string =>
+  `# node-a of test/fixtures/traffic/${yaml}: generateRules + completeNodeRuleset (kube-proxy iptables mode, nfacct counters off). UPDATE_GOLDEN=1 rewrites this file.\n`;
 
-/** kube-proxy's rules for node-a, as the generator writes them today. */
-export function generateNodeRuleset(): string {
-  const docs = parseAllDocuments(readFileSync(join(FIXTURES, 'cluster.yaml'), 'utf8'))
+/** kube-proxy's rules for node-a of `cluster.yaml` (IPv4) or `cluster6.yaml` (IPv6), as the generator writes them today. */
+export function generateNodeRuleset(family: 'ipv4' | 'ipv6' = 'ipv4'): string {
+  const yaml = family === 'ipv4' ? 'cluster.yaml' : 'cluster6.yaml';
+  const docs = parseAllDocuments(readFileSync(join(FIXTURES, yaml), 'utf8'))
     .map((d) => d.toJS() as { kind?: string } | null)
     .filter((d): d is { kind?: string } => !!d);
   const config = {
     ...defaultProxierConfig(),
     nodeName: 'node-a',
-    nodeIPs: [NODE_IP],
-    localDetector: { mode: 'ClusterCIDR' as const, cidrs: ['10.244.0.0/16'] },
+    nodeIPs: [family === 'ipv4' ? NODE_IP : V6.node],
+    ipFamily: family,
+    localDetector: { mode: 'ClusterCIDR' as const, cidrs: [family === 'ipv4' ? '10.244.0.0/16' : 'fd00:244::/32'] },
     // `-m nfacct` needs the accounting objects to exist in the kernel; kube-proxy only adds them when they do.
     nfacctCounters: { ct_state_invalid_dropped_pkts: false, localhost_nps_accepted_pkts: false },
   };
@@ -64,12 +81,12 @@ export function generateNodeRuleset(): string {
   });
   const errors = generated.messages.filter((m) => m.severity === 'error');
   if (errors.length > 0) throw new Error(`generateRules: ${errors.map((e) => e.message).join('; ')}`);
-  return HEADER + completeNodeRuleset(generated.restore, { family: 'ipv4' });
+  return HEADER(yaml) + completeNodeRuleset(generated.restore, { family });
 }
 
 /** The committed ruleset (rewritten first when UPDATE_GOLDEN=1). */
-export function nodeRuleset(): string {
-  const file = join(FIXTURES, 'node-a.restore');
-  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, generateNodeRuleset());
+export function nodeRuleset(family: 'ipv4' | 'ipv6' = 'ipv4'): string {
+  const file = join(FIXTURES, family === 'ipv4' ? 'node-a.restore' : 'node-a6.restore');
+  if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) writeFileSync(file, generateNodeRuleset(family));
   return readFileSync(file, 'utf8');
 }

@@ -86,8 +86,8 @@ export interface ConntrackEntry {
 }
 
 /** The node's conntrack entries of `proto` whose original destination is `dst:dport`. */
-export function listConntrack(node: Netns, dst: string, dport: number, proto: 'tcp' | 'udp' = 'tcp'): ConntrackEntry[] {
-  const r = node.exec(['conntrack', '-L', '-p', proto, '--orig-dst', dst, '--dport', String(dport)]);
+export function listConntrack(node: Netns, dst: string, dport: number, proto: 'tcp' | 'udp' = 'tcp', family: 'ipv4' | 'ipv6' = 'ipv4'): ConntrackEntry[] {
+  const r = node.exec(['conntrack', '-L', '-f', family, '-p', proto, '--orig-dst', dst, '--dport', String(dport)]);
   if (r.status !== 0) throw new Error(`conntrack -L failed: ${r.stderr.trim()}`);
   const out: ConntrackEntry[] = [];
   for (const line of r.stdout.split('\n')) {

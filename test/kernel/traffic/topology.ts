@@ -16,7 +16,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createNetns, type Netns } from '../lib/netns';
 import type { Route } from '../../../server/src/core/simulator/types';
 import {
-  BLOCKED_CLIENT_IP, CLIENT_IP, NODE_B_IP, NODE_B_POD_GATEWAY, NODE_EXTERNAL_IP, NODE_IP, NODE_POD_GATEWAY, PODS, POD_PORT, POD_UDP_PORT,
+  BLOCKED_CLIENT_IP, CLIENT_IP, NODE_B_IP, NODE_B_POD_GATEWAY, NODE_EXTERNAL_IP, NODE_IP, NODE_POD_GATEWAY, PODS, POD_PORT, POD_UDP_PORT, V6,
 } from './cluster';
 
 export const NETNS_TAG = 'traffic';
@@ -32,10 +32,11 @@ export interface Topology {
 const SERVER = `
 const net = require('net');
 const name = process.env.POD_NAME;
-const server = net.createServer((s) => { s.on('error', () => {}); s.end(name + ' ' + s.remoteAddress + ' ' + s.remotePort + '\\n'); });
+const answer = (s) => { s.on('error', () => {}); s.end(name + ' ' + s.remoteAddress + ' ' + s.remotePort + '\\n'); };
 let ready = 0;
-const up = () => { if (++ready === 2) process.stdout.write('ready\\n'); };
-server.listen(${POD_PORT}, '0.0.0.0', up);
+const up = () => { if (++ready === 3) process.stdout.write('ready\\n'); };
+net.createServer(answer).listen({ port: ${POD_PORT}, host: '0.0.0.0' }, up);
+net.createServer(answer).listen({ port: ${POD_PORT}, host: '::', ipv6Only: true }, up);
 const udp = require('dgram').createSocket('udp4');
 udp.on('message', (msg, r) => udp.send(name + ' ' + r.address + ' ' + r.port + '\\n', r.port, r.address));
 udp.bind(${POD_UDP_PORT}, '0.0.0.0', up);
@@ -63,18 +64,23 @@ function veth(a: Netns, aName: string, b: Netns, bName: string): void {
   ip(b, 'link', 'set', bName, 'up');
 }
 
-function routedPod(host: Netns, hostIf: string, gateway: string, pod: Netns, podIp: string): void {
+function routedPod(host: Netns, hostIf: string, gateway: string, gateway6: string, pod: Netns, podIp: string, podIp6: string): void {
   veth(host, hostIf, pod, 'eth0');
   ip(host, 'addr', 'add', `${gateway}/32`, 'dev', hostIf);
   ip(host, 'route', 'add', `${podIp}/32`, 'dev', hostIf);
   ip(pod, 'addr', 'add', `${podIp}/32`, 'dev', 'eth0');
   ip(pod, 'route', 'add', `${gateway}/32`, 'dev', 'eth0', 'scope', 'link');
   ip(pod, 'route', 'add', 'default', 'via', gateway, 'dev', 'eth0');
+  ip(host, 'addr', 'add', `${gateway6}/128`, 'dev', hostIf, 'nodad');
+  ip(host, '-6', 'route', 'add', `${podIp6}/128`, 'dev', hostIf);
+  ip(pod, 'addr', 'add', `${podIp6}/128`, 'dev', 'eth0', 'nodad');
+  ip(pod, '-6', 'route', 'add', `${gateway6}/128`, 'dev', 'eth0');
+  ip(pod, '-6', 'route', 'add', 'default', 'via', gateway6, 'dev', 'eth0');
 }
 
 function routerSysctls(ns: Netns): void {
   sysctl(ns, 'net.ipv4.ip_forward=1', 'net.ipv4.conf.all.rp_filter=0', 'net.ipv4.conf.default.rp_filter=0',
-    'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0');
+    'net.ipv4.conf.all.send_redirects=0', 'net.ipv4.conf.default.send_redirects=0', 'net.ipv6.conf.all.forwarding=1');
 }
 
 /** Waits until a server prints `ready` (or fails). */
@@ -105,6 +111,8 @@ export async function buildTopology(): Promise<Topology> {
   const make = (): Netns => {
     const ns = createNetns(NETNS_TAG);
     created.push(ns);
+    // No duplicate address detection: IPv6 addresses are usable at once (links come up later).
+    sysctl(ns, 'net.ipv6.conf.all.accept_dad=0', 'net.ipv6.conf.default.accept_dad=0');
     return ns;
   };
   try {
@@ -122,21 +130,29 @@ export async function buildTopology(): Promise<Topology> {
     ip(client, 'addr', 'add', `${BLOCKED_CLIENT_IP}/24`, 'dev', 'c0');
     ip(client, 'route', 'add', 'default', 'via', NODE_EXTERNAL_IP);
     ip(node, 'addr', 'add', `${NODE_EXTERNAL_IP}/24`, 'dev', 'ext0');
+    ip(client, 'addr', 'add', `${V6.client}/64`, 'dev', 'c0', 'nodad');
+    ip(client, '-6', 'route', 'add', 'default', 'via', V6.nodeExternal);
+    ip(node, 'addr', 'add', `${V6.nodeExternal}/64`, 'dev', 'ext0', 'nodad');
 
     veth(node, 'n2', nodeB, 'n1');
     ip(node, 'addr', 'add', `${NODE_IP}/24`, 'dev', 'n2');
     ip(nodeB, 'addr', 'add', `${NODE_B_IP}/24`, 'dev', 'n1');
     ip(node, 'route', 'add', '10.244.2.0/24', 'via', NODE_B_IP);
     ip(nodeB, 'route', 'add', 'default', 'via', NODE_IP);
+    ip(node, 'addr', 'add', `${V6.node}/64`, 'dev', 'n2', 'nodad');
+    ip(nodeB, 'addr', 'add', `${V6.nodeB}/64`, 'dev', 'n1', 'nodad');
+    ip(node, '-6', 'route', 'add', V6.nodeBPods, 'via', V6.nodeB);
+    ip(nodeB, '-6', 'route', 'add', 'default', 'via', V6.node);
     // The node's default route (ClusterIPs are not routed anywhere; a node needs some route to
     // them before nat OUTPUT rewrites the destination). It leads to the client namespace only.
     ip(node, 'route', 'add', 'default', 'via', CLIENT_IP);
+    ip(node, '-6', 'route', 'add', 'default', 'via', V6.client);
 
     let vp = 1;
     for (const p of PODS) {
       const podNs = pods.get(p.name) as Netns;
-      if (p.node === 'node-a') routedPod(node, `vp${vp++}`, NODE_POD_GATEWAY, podNs, p.ip);
-      else routedPod(nodeB, `vp${vp++}`, NODE_B_POD_GATEWAY, podNs, p.ip);
+      if (p.node === 'node-a') routedPod(node, `vp${vp++}`, NODE_POD_GATEWAY, V6.podGateway, podNs, p.ip, p.ip6);
+      else routedPod(nodeB, `vp${vp++}`, NODE_B_POD_GATEWAY, V6.podGatewayB, podNs, p.ip, p.ip6);
     }
 
     for (const p of PODS) {
@@ -193,14 +209,15 @@ export function sweepLeftoverNamespaces(): string[] {
 }
 
 /**
- * The namespace's IPv4 routing table as the simulator takes it: `ip -j route` (main table), with
- * each route's source being the outgoing device's first address, which is what MASQUERADE picks
- * (`inet_select_addr` on the device; with one address per device here, that address).
+ * The namespace's routing table as the simulator takes it: `ip -j route` (main table), with each
+ * route's source being the outgoing device's first (global) address, which is what MASQUERADE
+ * picks (`inet_select_addr` / IPv6 source selection on the device; one address per device here).
  */
-export function readRoutes(ns: Netns): Route[] {
-  const routes = JSON.parse(ns.execOk(['ip', '-j', '-4', 'route', 'show', 'table', 'main']).stdout) as { dst: string; dev?: string }[];
-  const links = JSON.parse(ns.execOk(['ip', '-j', '-4', 'addr', 'show']).stdout) as { ifname: string; addr_info: { local: string }[] }[];
-  const firstAddress = new Map(links.map((l) => [l.ifname, l.addr_info[0]?.local]));
+export function readRoutes(ns: Netns, family: 'ipv4' | 'ipv6' = 'ipv4'): Route[] {
+  const f = family === 'ipv4' ? '-4' : '-6';
+  const routes = JSON.parse(ns.execOk(['ip', '-j', f, 'route', 'show', 'table', 'main']).stdout) as { dst: string; dev?: string }[];
+  const links = JSON.parse(ns.execOk(['ip', '-j', f, 'addr', 'show']).stdout) as { ifname: string; addr_info: { local: string; scope: string }[] }[];
+  const firstAddress = new Map(links.map((l) => [l.ifname, l.addr_info.find((a) => a.scope === 'global')?.local]));
   return routes.map((r) => {
     const route: { destination: string; device?: string; source?: string } = { destination: r.dst };
     if (r.dev !== undefined) {

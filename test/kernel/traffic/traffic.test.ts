@@ -24,7 +24,7 @@ import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
 import type { Outcome, PacketOrigin, TraceResult } from '../../../server/src/core/simulator/types';
 import {
-  BLOCKED_CLIENT_IP, CLIENT_IP, FIXTURES, LB_IP, NODE_ADDRESSES, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, POD_UDP_PORT, nodeRuleset,
+  BLOCKED_CLIENT_IP, CLIENT_IP, FIXTURES, LB_IP, NODE_ADDRESSES, NODE_ADDRESSES_V6, NODE_EXTERNAL_IP, NODE_IP, PODS, POD_PORT, POD_UDP_PORT, V6, nodeRuleset,
 } from './cluster';
 import { connectMany, listConntrack, type ConnectionResult } from './connect';
 import { buildTopology, destroyTopology, readRoutes, sweepLeftoverNamespaces, type Topology } from './topology';
@@ -39,18 +39,26 @@ const SIGMA = 4.5;
 
 let topo: Topology | undefined;
 /** The node's routing table, read from the kernel once the topology is built. */
-let routes: readonly Route[] = [];
-/** The ruleset of the suite being run (parsed once per suite). */
-let ruleset: Ruleset = parseDump('');
-/** The same rules as the kernel lists them back (`iptables-save` in the node, parsed). */
-let savedRuleset: Ruleset = parseDump('');
+type Family = 'ipv4' | 'ipv6';
+interface FamilyState {
+  /** The suite's rules for this family, parsed. */
+  ruleset: Ruleset;
+  /** The same rules as the kernel lists them back (`iptables-save` / `ip6tables-save` in the node), parsed. */
+  saved: Ruleset;
+  /** The node's routing table for this family, read from the kernel. */
+  routes: readonly Route[];
+}
+const state: Record<Family, FamilyState> = {
+  ipv4: { ruleset: parseDump(''), saved: parseDump(''), routes: [] },
+  ipv6: { ruleset: parseDump(''), saved: parseDump(''), routes: [] },
+};
 
 test('kernel traffic: prerequisites (root, iproute2, iptables, conntrack)', { skip }, () => {
   assert.equal(missing, undefined, missing);
 });
 
-const podByIp = new Map(PODS.map((p) => [p.ip, p.name]));
-const nodeAddresses = new Set([...NODE_ADDRESSES, NODE_IP, NODE_EXTERNAL_IP]);
+const podByIp = new Map(PODS.flatMap((p) => [[p.ip, p.name], [p.ip6, p.name]] as const));
+const nodeAddresses = new Set([...NODE_ADDRESSES, NODE_IP, NODE_EXTERNAL_IP, ...NODE_ADDRESSES_V6]);
 
 interface Scenario {
   readonly name: string;
@@ -65,6 +73,8 @@ interface Scenario {
   readonly inInterface?: string;
   /** Default tcp (the pods' port 8080); udp goes to their port 5353. */
   readonly proto?: 'tcp' | 'udp';
+  /** Default ipv4. */
+  readonly family?: Family;
 }
 
 function targetPort(s: Scenario): number {
@@ -88,17 +98,18 @@ function simulate(s: Scenario, extra: { returningClient?: boolean; recentLists?:
   const request = {
     packet: { src: s.src, sport: 40000, dst: s.dst, dport: s.dport, proto: s.proto ?? 'tcp' },
     from: originOf(s),
-    localAddresses: NODE_ADDRESSES,
-    routes,
+    localAddresses: s.family === 'ipv6' ? NODE_ADDRESSES_V6 : NODE_ADDRESSES,
+    routes: state[s.family ?? 'ipv4'].routes,
     ...(s.inInterface !== undefined ? { inInterface: s.inInterface } : {}),
     ...extra,
   };
+  const { ruleset, saved } = state[s.family ?? 'ipv4'];
   const r = tracePacket(ruleset, request);
   for (const o of r.outcomes) {
     assert.notEqual(o.verdict, 'error', o.reason);
     assert.deepEqual(o.unevaluated, [], 'every rule on the way was decided');
   }
-  assert.deepEqual(outcomeSummary(tracePacket(savedRuleset, request)), outcomeSummary(r), 'the same trace on the kernel\'s iptables-save of the rules');
+  assert.deepEqual(outcomeSummary(tracePacket(saved, request)), outcomeSummary(r), 'the same trace on the kernel\'s iptables-save of the rules');
   return r;
 }
 
@@ -106,7 +117,8 @@ function runKernel(s: Scenario): ConnectionResult[] {
   assert.ok(topo, 'topology built');
   const ns = s.from === 'client' ? topo.client : s.from === 'node' ? topo.node : topo.pods.get(s.from);
   assert.ok(ns, `namespace for ${s.from}`);
-  topo.node.exec(['conntrack', '-F']);
+  topo.node.exec(['conntrack', '-F', '-f', 'ipv4']);
+  topo.node.exec(['conntrack', '-F', '-f', 'ipv6']);
   return connectMany(ns, { host: s.dst, port: s.dport, count: s.count, localAddress: s.from === 'client' ? s.src : undefined, timeoutMs: s.timeoutMs, proto: s.proto ?? 'tcp' });
 }
 
@@ -151,7 +163,7 @@ function compareDelivered(s: Scenario, sim: TraceResult, kernel: readonly Connec
   // conntrack on the node: one entry per connection (a client source port used again reuses its
   // entry), reply from the endpoint, to the node when masqueraded.
   assert.ok(topo);
-  const entries = listConntrack(topo.node, s.dst, s.dport, s.proto ?? 'tcp').filter((e) => e.original.src === s.src || s.from === 'node');
+  const entries = listConntrack(topo.node, s.dst, s.dport, s.proto ?? 'tcp', s.family ?? 'ipv4').filter((e) => e.original.src === s.src || s.from === 'node');
   assert.equal(entries.length, new Set(answered.map((a) => a.localPort)).size, `conntrack entries for ${s.dst}:${s.dport}, one per client source port`);
   for (const e of entries) {
     const pod = podByIp.get(e.reply.src);
@@ -179,8 +191,8 @@ function check(s: Scenario): void {
 }
 
 const SUITES = [
-  { name: "kube-proxy's generated rules (node-a.restore)", text: nodeRuleset(), scenarios: defineKubeProxyScenarios },
-  { name: 'hand-written CNI-shaped rules (cni-shaped.restore)', text: readFileSync(join(FIXTURES, 'cni-shaped.restore'), 'utf8'), scenarios: defineCniScenarios },
+  { name: "kube-proxy's generated rules (node-a.restore, node-a6.restore)", text: nodeRuleset('ipv4'), text6: nodeRuleset('ipv6'), scenarios: defineKubeProxyScenarios },
+  { name: 'hand-written CNI-shaped rules (cni-shaped.restore)', text: readFileSync(join(FIXTURES, 'cni-shaped.restore'), 'utf8'), text6: undefined, scenarios: defineCniScenarios },
 ];
 
 for (const suite of SUITES) {
@@ -188,14 +200,17 @@ for (const suite of SUITES) {
     describe(`kernel traffic, ${suite.name}, iptables-${flavour}`, { skip: skip || !!missing }, () => {
       before(async () => {
         sweepLeftoverNamespaces();
-        ruleset = parseDump(suite.text);
-        assert.deepEqual(ruleset.errors.filter((e) => e.severity === 'error'), [], 'the ruleset parses');
         topo = await buildTopology();
-        topo.node.execOk([`iptables-${flavour}-restore`], { input: suite.text });
-        routes = readRoutes(topo.node);
-        const saved = topo.node.execOk([`iptables-${flavour}-save`]).stdout;
-        savedRuleset = parseDump(saved);
-        assert.deepEqual(savedRuleset.errors.filter((e) => e.severity === 'error'), [], `iptables-${flavour}-save output parses`);
+        for (const family of ['ipv4', 'ipv6'] as const) {
+          const text = family === 'ipv4' ? suite.text : suite.text6;
+          const tool = family === 'ipv4' ? 'iptables' : 'ip6tables';
+          const ruleset = parseDump(text ?? '');
+          assert.deepEqual(ruleset.errors.filter((e) => e.severity === 'error'), [], `the ${family} ruleset parses`);
+          if (text !== undefined) topo.node.execOk([`${tool}-${flavour}-restore`], { input: text });
+          const saved = parseDump(topo.node.execOk([`${tool}-${flavour}-save`]).stdout);
+          assert.deepEqual(saved.errors.filter((e) => e.severity === 'error'), [], `${tool}-${flavour}-save output parses`);
+          state[family] = { ruleset, saved, routes: readRoutes(topo.node, family) };
+        }
       });
       after(() => {
         if (topo) destroyTopology(topo);
@@ -245,6 +260,18 @@ function defineKubeProxyScenarios(): void {
 
   kernelTest('UDP ClusterIP from a pod (one datagram per new source port; 2 endpoints)', () => {
     check({ name: 'udp-clusterip', from: 'pod-2', src: '10.244.1.3', dst: '10.96.0.18', dport: 53, count: 200, proto: 'udp' });
+  });
+
+  kernelTest('IPv6 ClusterIP from a pod (3 endpoints, hairpin included)', () => {
+    check({ name: 'ipv6-clusterip', family: 'ipv6', from: 'pod-1', src: 'fd00:244:1::2', dst: 'fd00:96::10', dport: 80, count: 300 });
+  });
+
+  kernelTest('IPv6 NodePort from outside (masqueraded to the node\'s IPv6 addresses)', () => {
+    check({ name: 'ipv6-nodeport', family: 'ipv6', from: 'client', src: V6.client, dst: V6.nodeExternal, dport: 30090, count: 300 });
+  });
+
+  kernelTest('IPv6 Service with no endpoints: rejected (connection refused)', () => {
+    check({ name: 'ipv6-no-endpoints', family: 'ipv6', from: 'pod-1', src: 'fd00:244:1::2', dst: 'fd00:96::12', dport: 80, count: 3 });
   });
 
   kernelTest('a Service with no endpoints: rejected (connection refused)', () => {

@@ -480,3 +480,9 @@ test('too many branches: the branches past the limit end as error outcomes, prob
   assert.ok(r.outcomes.length <= 4096 + errors.length);
   assert.ok(Math.abs(r.outcomes.reduce((a, o) => a + o.probability, 0) - 1) < 1e-9);
 });
+
+test('REJECT without --reject-with: icmp-port-unreachable, or icmp6-port-unreachable for IPv6 (as ip6tables-save prints it)', () => {
+  const rules = filter('-A FORWARD -j REJECT');
+  check(rules, { dst: '10.1.1.1' }, ['1 rejected 203.0.113.7:40000 > 10.1.1.1:80 reason="icmp-port-unreachable"']);
+  check(rules, { src: '2001:db8::9', dst: 'fd00::10' }, ['1 rejected [2001:db8::9]:40000 > [fd00::10]:80 reason="icmp6-port-unreachable"']);
+});

@@ -52,7 +52,8 @@ export type Predicate = (ctx: MatchContext) => MatchAnswer;
 export type CompiledTarget =
   | { readonly kind: 'none' }
   | { readonly kind: 'accept' | 'drop' | 'return' | 'notrack' }
-  | { readonly kind: 'reject'; readonly rejectWith: string }
+  /** `rejectWith` undefined: the default, icmp-port-unreachable (icmp6-port-unreachable for IPv6). */
+  | { readonly kind: 'reject'; readonly rejectWith: string | undefined }
   | { readonly kind: 'jump' | 'goto'; readonly chain: string }
   | { readonly kind: 'dnat' | 'snat'; readonly addr?: string; readonly port?: number; readonly note?: string }
   | { readonly kind: 'masquerade' | 'redirect'; readonly port?: number; readonly note?: string }
@@ -738,7 +739,7 @@ function compileTarget(rule: Rule, isChain: (name: string) => boolean): Compiled
     case 'RETURN': return { kind: 'return' };
     case 'REJECT': {
       const w = targetOption(rule, '--reject-with');
-      return { kind: 'reject', rejectWith: w ? firstValue(w) : 'icmp-port-unreachable' };
+      return { kind: 'reject', rejectWith: w ? firstValue(w) : undefined };
     }
     case 'DNAT': return compileNat(rule, 'dnat');
     case 'SNAT': return compileNat(rule, 'snat');

@@ -466,10 +466,12 @@ function applyTarget(walk: Walk, s: State, frame: Frame, compiled: CompiledRule,
       hop(s, 'drop', rule);
       finish(walk, s, 'dropped', rule.comment);
       return true;
-    case 'reject':
+    case 'reject': {
       hop(s, 'reject', rule);
-      finish(walk, s, 'rejected', rule.comment !== undefined ? `${rule.comment} (${t.rejectWith})` : t.rejectWith);
+      const rejectWith = t.rejectWith ?? (s.dst.v6 ? 'icmp6-port-unreachable' : 'icmp-port-unreachable');
+      finish(walk, s, 'rejected', rule.comment !== undefined ? `${rule.comment} (${rejectWith})` : rejectWith);
       return true;
+    }
     case 'return':
       hop(s, 'return', rule);
       s.frames.pop();
