@@ -38,6 +38,8 @@ const ALLOWED: readonly RegExp[] = [
   /^extension\/dist\/[\w-]+\.css$/,
   /^extension\/media\/[\w./-]+$/,
   /^extension\/syntaxes\/[\w.-]+\.json$/,
+  /^extension\/docs\/[\w-]+\.md$/, // linked from the README
+  /^extension\/docs\/screenshots\/[\w-]+\.png$/, // shown by the README
 ];
 const REQUIRED = [
   'extension/package.json', 'extension/readme.md', 'extension/changelog.md', 'extension/LICENSE.txt',
@@ -148,3 +150,19 @@ for (const path of referenced) {
     assert.ok(byName.has(entry), `${entry} missing from the .vsix`);
   });
 }
+
+// The extension's details page renders the packaged README offline; with no repository URL its
+// relative links are not rewritten, so every image it shows and every document it links must be
+// inside the .vsix. (Links to repository folders such as examples/ cannot be: they only work on a
+// repository host.)
+test('every relative image and document link of the packaged README resolves inside the .vsix', () => {
+  const readme = readZipEntry(zip, byName.get('extension/readme.md')!).toString('utf8');
+  const targets = [...readme.matchAll(/(!?)\[[^\]]*\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((m) => ({ image: m[1] === '!', href: m[2].split('#')[0] }))
+    .filter(({ href }) => href !== '' && !/^[a-z][\w+.-]*:/i.test(href))
+    .filter(({ image, href }) => image || /\.md$/i.test(href))
+    .map(({ href }) => href);
+  assert.ok(targets.some((t) => /\.png$/.test(t)), 'the README shows no screenshot');
+  const broken = targets.filter((href) => !byName.has('extension/' + href.replace(/^\.\//, '')));
+  assert.deepEqual(broken, []);
+});
