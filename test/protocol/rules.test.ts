@@ -174,3 +174,40 @@ test('settings: format, node and cluster CIDRs from workspace/configuration', as
   assert.equal(reset.nodes.length, 3);
   assert.match(reset.text, /-d 10\.0\.\d+\.\d+\/32 /);
 });
+
+test('manifest text cannot break out of the hover: names are escaped, the fence outgrows backtick runs', async () => {
+  const hostile = `apiVersion: v1
+kind: Service
+metadata:
+  name: "evil\`\`[link](http://x)\`\`"
+spec:
+  selector:
+    app: nginx
+  ports:
+    - name: "p\`\`\`\`\`q"
+      port: 81
+      targetPort: http
+`;
+  const uri = 'untitled:Hostile-1';
+  await client.open(uri, hostile, 'yaml');
+  try {
+    const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(hostile, 'kind: Service', 2) });
+    assert.ok(hover);
+    const value = (hover.contents as MarkupContent).value;
+    const m = /^(`{3,})iptables$/m.exec(value);
+    assert.ok(m, value);
+    // The fence is longer than the longest backtick run inside the block, and the block is closed by it.
+    const fence = m[1];
+    const body = value.slice(m.index + m[0].length);
+    const close = body.indexOf(`\n${fence}`);
+    assert.ok(close > 0, 'the block is closed');
+    for (const run of body.slice(0, close).match(/`+/g) ?? []) assert.ok(run.length < fence.length, `run of ${run.length} inside a fence of ${fence.length}`);
+    assert.ok(fence.length > 5);
+    // Outside the block, the name (with a run of exactly two backticks) stays inside one code span:
+    // its fence is a single backtick, which a run of two cannot close.
+    const outside = value.slice(0, m.index);
+    assert.ok(outside.includes('Service ` evil``[link](http://x)`` `'), outside);
+  } finally {
+    await client.close(uri);
+  }
+});

@@ -29,9 +29,16 @@ export function escapeMarkdown(text: string): string {
   return text.replace(/[\\`*_{}[\]()#+\-.!|<>~]/g, (c) => '\\' + c);
 }
 
-/** Inline code span that survives backticks in the text. */
+/**
+ * Inline code span that survives backticks in the text: the fence is a backtick run whose length
+ * no run in the text has (a span closes only on a run of exactly its fence's length).
+ */
 export function inlineCode(text: string): string {
   const clean = text.replace(/[\r\n]+/g, ' ');
-  const fence = clean.includes('`') ? '`` ' : '`';
-  return fence + clean + (fence === '`` ' ? ' ``' : '`');
+  const runs = new Set((clean.match(/`+/g) ?? []).map((r) => r.length));
+  let n = 1;
+  while (runs.has(n)) n++;
+  const fence = '`'.repeat(n);
+  const pad = runs.size > 0 ? ' ' : '';
+  return fence + pad + clean + pad + fence;
 }
