@@ -1,9 +1,9 @@
 /**
  * The cluster of the kernel traffic test: addresses of the namespaces the harness builds, and the
- * ruleset loaded into the node. The ruleset is `test/fixtures/traffic/node-a.restore`: what
- * `generateRules` writes for `cluster.yaml` on node-a, completed by `completeNodeRuleset` with
- * kube-proxy's built-in jump rules. The file is committed (the kernel test loads exactly what was
- * reviewed); `UPDATE_GOLDEN=1` rewrites it from the manifests.
+ * rulesets loaded into the node: `test/fixtures/traffic/node-a.restore` (IPv4) and
+ * `node-a6.restore` (IPv6), what `generateRules` writes for `cluster.yaml` / `cluster6.yaml` on
+ * node-a, completed by `completeNodeRuleset` with kube-proxy's built-in jump rules. The files are
+ * committed (the kernel test loads exactly what was reviewed); `UPDATE_GOLDEN=1` rewrites them.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,18 +1,30 @@
 /**
- * The simulator against the real kernel. The harness builds the namespaces of `topology.ts`, loads
- * kube-proxy's rules for node-a (`test/fixtures/traffic/node-a.restore`) into the node with
- * `iptables-restore`, makes real TCP connections, and reads where they landed (the pod's view of
- * the peer address) and the node's `conntrack -L`. For every scenario `tracePacket` on the same
- * ruleset must agree:
+ * The simulator against the real kernel. The harness builds the dual-stack namespaces of
+ * `topology.ts` (an outside client, node-a with routed pods, node-b with a pod), loads a ruleset
+ * into node-a, makes real TCP (and UDP) connections, and reads where they landed (the pod's view
+ * of the peer address) and node-a's `conntrack -L`. Rulesets, each on both kernel engines
+ * (iptables-legacy and iptables-nft, a fresh topology each time):
+ *
+ * - kube-proxy's rules for node-a as `generateRules` writes them for `cluster.yaml` (IPv4,
+ *   `node-a.restore`) and `cluster6.yaml` (IPv6, `node-a6.restore`), completed with kube-proxy's
+ *   jump rules: ClusterIP from a pod and from the node, NodePort and LoadBalancer IP from outside,
+ *   loadBalancerSourceRanges, eTP Local with and without a local endpoint, hairpin, session
+ *   affinity, no endpoints, UDP, IPv6;
+ * - a hand-written CNI-shaped ruleset (`cni-shaped.restore`): interfaces, policies, goto, marks,
+ *   nth, multiport, SNAT, tcp-reset.
+ *
+ * For every scenario `tracePacket` on the same ruleset (given the node's real routing table) must
+ * agree with the kernel:
  *
  * - the set of endpoints reached;
- * - masquerading: where the simulator says masqueraded, the pod saw one of the node's addresses;
- *   otherwise it saw the client's own address (and conntrack's reply tuple says the same);
+ * - masquerading: where the simulator says masqueraded, the pod saw exactly the simulator's source
+ *   address (one of the node's); otherwise the client's own address; conntrack's reply tuple too;
  * - drops (the client times out) and rejects (the connection is refused);
  * - over N connections, each endpoint's share within 4.5 binomial standard deviations of the
- *   simulator's probability.
+ *   simulator's probability;
+ * - and the same trace on the kernel's own `iptables-save` / `ip6tables-save` of the rules.
  *
- * Needs root. Fails with a clear message when not root, unless KPP_SKIP_KERNEL=1.
+ * Needs root. Fails with a clear message when not root, unless KPP_SKIP_KERNEL=1. About a minute.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
