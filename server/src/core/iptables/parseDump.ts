@@ -3,7 +3,7 @@ import { BUILTIN_CHAINS, type Chain, type Match, type Counters, type DumpFormat,
 import { inferTableFromBuiltins } from './inferTable';
 import { parseListing } from './parseListing';
 import { Interner, parseRuleSpec } from './parseRuleSpec';
-import { scanWords, WordScanner } from './scanWords';
+import { WordScanner } from './scanWords';
 import type { Token } from './tokenize';
 
 /** Options for input that does not name its table (`iptables -S`, `iptables -L`). */
@@ -11,6 +11,9 @@ export interface ParseDumpOptions {
   /** The table to assume when the text has no `*table` line. Default `filter` (noted in `losses`). */
   readonly table?: string;
 }
+
+/** Shared by every `[0:0]` declaration (counters are readonly data). */
+const ZERO_COUNTERS: Counters = Object.freeze({ packets: 0, bytes: 0 });
 
 const KNOWN_TABLES: ReadonlySet<string> = new Set(['filter', 'nat', 'mangle', 'raw', 'security']);
 
@@ -237,23 +240,25 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
         err('Chain declaration before any table (expected a `*table` line first)', s, e);
       } else {
         if (cur.committed) err(`Chain declaration after COMMIT of table ${cur.name}`, s, e);
-        const { tokens } = scanWords(text, s + 1, e);
-        const nameTok = tokens[0];
-        if (!nameTok) {
+        scanner.scan(text, s + 1, e);
+        const words = scanner.count;
+        if (words === 0) {
           err('Missing chain name after `:`', s, e);
         } else {
-          const nameSpan = nameTok.span;
-          const policyTok = tokens[1];
+          const nameSpan = { start: scanner.starts[0], end: scanner.ends[0] };
+          const name = scanner.word(0);
           let counters: Counters | undefined;
-          if (!policyTok) err(`Missing policy for chain ${nameTok.text} (expected \`-\`, ACCEPT or DROP)`, s, e);
-          const countTok = tokens[2];
-          if (countTok) {
-            const rc = readCounters(text, countTok.span.start, countTok.span.end);
-            if (rc && rc.end === countTok.span.end) counters = rc.counters;
-            else err(`Bad counters \`${countTok.text}\` (expected [packets:bytes])`, countTok.span.start, countTok.span.end);
+          if (words < 2) err(`Missing policy for chain ${name} (expected \`-\`, ACCEPT or DROP)`, s, e);
+          const policy = words >= 2 ? intern.at(text, scanner.starts[1], scanner.ends[1]) : undefined;
+          if (words >= 3) {
+            const cs = scanner.starts[2];
+            const ce = scanner.ends[2];
+            const rc = readCounters(text, cs, ce);
+            if (rc && rc.end === ce) counters = rc.counters.packets === 0 && rc.counters.bytes === 0 ? ZERO_COUNTERS : rc.counters;
+            else err(`Bad counters \`${scanner.word(2)}\` (expected [packets:bytes])`, cs, ce);
           }
-          if (tokens.length > 3) err('Unexpected text after the chain counters', tokens[3].span.start, e);
-          declareChain(cur, nameTok.text, nameSpan, { start: s, end: e }, policyTok?.text, counters);
+          if (words > 3) err('Unexpected text after the chain counters', scanner.starts[3], e);
+          declareChain(cur, name, nameSpan, { start: s, end: e }, policy, counters);
         }
       }
     } else if (c0 === 67 /* C */ && e - s === 6 && text.startsWith('COMMIT', s)) {
