@@ -290,7 +290,7 @@ function setPacket(s: State, packet: Packet): boolean {
   return true;
 }
 
-/** The source MASQUERADE picks: the request's egress address, else the first non-loopback local address of the family. */
+/** The source MASQUERADE picks: the chosen route's source, else the request's egressAddress, else the first non-loopback local address of the family (assumed). */
 function masqueradeAddress(walk: Walk, s: State): string | undefined {
   if (s.routeSource !== undefined) return s.routeSource;
   if (walk.request.egressAddress) return walk.request.egressAddress;
