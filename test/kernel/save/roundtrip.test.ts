@@ -163,8 +163,10 @@ describe('kernel round trip (iptables-restore → iptables-save) equals formatSa
   });
 
   describe('hand-written fixtures', () => {
-    test('extensions.restore (every option form, IPv4)', () => checkRoundTrip(readFileSync(path.join(fixtures, 'extensions.restore'), 'utf8'), 'ipv4'));
-    test('extensions-ipv6.restore (IPv6 forms)', () => checkRoundTrip(readFileSync(path.join(fixtures, 'extensions-ipv6.restore'), 'utf8'), 'ipv6'));
+    for (const f of readdirSync(fixtures).filter((x) => x.endsWith('.restore')).sort()) {
+      const family: Family = f.includes('ipv6') ? 'ipv6' : 'ipv4';
+      test(`${f} (${family})`, () => checkRoundTrip(readFileSync(path.join(fixtures, f), 'utf8'), family));
+    }
     const errDir = path.join(fixtures, 'errors');
     for (const f of readdirSync(errDir).filter((x) => x.endsWith('.restore')).sort()) {
       test(`errors/${f} is refused by both and leaves the same state`, () => checkRoundTrip(readFileSync(path.join(errDir, f), 'utf8'), 'ipv4', false));

@@ -7,7 +7,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { completeNodeRuleset, formatEnsuredJump, KUBE_PROXY_JUMP_CHAINS } from '../../../server/src/core/save/completeNodeRuleset';
 import { formatSave } from '../../../server/src/core/save/formatSave';
@@ -118,6 +118,8 @@ describe('goldens: the whole node in both save flavours', () => {
     assert.equal(out.ipFamily, 'IPv6');
     goldenCase(c.folder, out.restore, 'ipv6', true);
   });
-  test('fixtures/restore/extensions.restore', () => goldenCase('extensions', readFileSync(path.join(fixtures, 'extensions.restore'), 'utf8'), 'ipv4', false));
-  test('fixtures/restore/extensions-ipv6.restore', () => goldenCase('extensions-ipv6', readFileSync(path.join(fixtures, 'extensions-ipv6.restore'), 'utf8'), 'ipv6', false));
+  for (const f of readdirSync(fixtures).filter((x) => x.endsWith('.restore')).sort()) {
+    const name = f.replace(/\.restore$/, '');
+    test(`fixtures/restore/${f}`, () => goldenCase(name, readFileSync(path.join(fixtures, f), 'utf8'), name.includes('ipv6') ? 'ipv6' : 'ipv4', false));
+  }
 });

@@ -121,3 +121,29 @@ test('formatSaveRuleLine: one restore line in its save form (for hovers)', () =>
   }
   assert.ok(formatSaveRuleLine('-A X -j KUBE-Y', { family: 'ipv4', table: 'nat', chains: new Set(['X']) }).errors.length > 0);
 });
+
+test('iptables-nft reads negated port ranges from 0 back as the complement; legacy keeps them', () => {
+  // [input, legacy, nft] as iptables-save 1.8.9 printed them.
+  const table: ReadonlyArray<[string, string, string]> = [
+    ['-p tcp -m tcp ! --dport 0:100 --sport 7 -j ACCEPT', ' -p tcp -m tcp --sport 7 ! --dport 0:100 -j ACCEPT', ' -p tcp -m tcp --sport 7 --dport 101:65535 -j ACCEPT'],
+    ['-p udp -m udp ! --dport 0:65534 -j ACCEPT', ' -p udp -m udp ! --dport 0:65534 -j ACCEPT', ' -p udp -m udp --dport 65535 -j ACCEPT'],
+    ['-p tcp -m tcp ! --dport 0:65535 -j ACCEPT', ' -p tcp -m tcp -j ACCEPT', ' -p tcp -j ACCEPT'],
+    ['-p tcp -m comment --comment a ! --dport 0:65535 -j ACCEPT', ' -p tcp -m comment --comment a -m tcp -j ACCEPT', ' -p tcp -m comment --comment a -j ACCEPT'],
+    ['-p tcp -m tcp ! --dport 0:65535 --sport 5 -j ACCEPT', ' -p tcp -m tcp --sport 5 -j ACCEPT', ' -p tcp -m tcp --sport 5 -j ACCEPT'],
+    ['-p tcp -m tcp ! --dport 0 -j ACCEPT', ' -p tcp -m tcp ! --dport 0 -j ACCEPT', ' -p tcp -m tcp ! --dport 0 -j ACCEPT'],
+    ['-p sctp -m sctp ! --dport 0:100 -j ACCEPT', ' -p sctp -m sctp ! --dport 0:100 -j ACCEPT', ' -p sctp -m sctp ! --dport 0:100 -j ACCEPT'],
+  ];
+  for (const [input, legacy, nft] of table) {
+    for (const [flavour, expected] of [['legacy', legacy], ['nft', nft]] as const) {
+      const r = renderRuleSpec(tokenizeRuleLine(input).tokens, { family: 'ipv4', flavour, table: 'filter', chainExists: () => true });
+      assert.deepEqual(r.specs, [expected], `${flavour}: ${input}`);
+    }
+  }
+});
+
+test('getopt abbreviations: with multiport loaded, --source-port means --source-ports', () => {
+  const r = render('-p tcp -m multiport --dports 80 --source-port 5 -j ACCEPT');
+  assert.ok(r.errors.some((e) => e.severity === 'error'), 'iptables refuses: multiport takes one option');
+  check('-p tcp -m multiport --destination-port 80,443 -j ACCEPT', ' -p tcp -m multiport --dports 80,443 -j ACCEPT');
+  assert.match(render('-p tcp --dport 80 -m multiport --dpo 443 -j ACCEPT').errors[0]?.message ?? '', /ambiguous/);
+});

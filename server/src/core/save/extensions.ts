@@ -19,10 +19,17 @@ export interface Opt {
   readonly span: Span;
   /** An option no modelled extension knows: printed back as written. */
   readonly passThrough?: boolean;
+  /**
+   * The rule's `-p` protocol when iptables parsed this option (only `-p` words before it count).
+   * multiport and the NAT targets check the protocol while parsing, so `-p` must come first.
+   */
+  readonly protoAtParse?: string;
 }
 
 export interface RenderContext {
   readonly family: Family;
+  /** iptables-nft translates tcp/udp ports into native expressions and reads some back differently. */
+  readonly flavour?: 'legacy' | 'nft';
   /** The rule's `-p` protocol name (lowercase canonical), if any and not negated. */
   readonly proto?: string;
   readonly table: string;
@@ -41,8 +48,11 @@ export interface OptionSpec {
 export interface Extension {
   readonly name: string;
   readonly options: Readonly<Record<string, OptionSpec>>;
-  /** The saved option text (each piece preceded by a space), from the options in the order given. */
-  render(opts: readonly Opt[], ctx: RenderContext): string;
+  /**
+   * The saved option text (each piece preceded by a space), from the options in the order given;
+   * null when the saved rule has no trace of this match at all.
+   */
+  render(opts: readonly Opt[], ctx: RenderContext): string | null;
 }
 
 function spec(aliases: Record<string, [string, 0 | 1 | 2]>): Record<string, OptionSpec> {
@@ -140,11 +150,17 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
     name,
     options: spec(options),
     render(opts, ctx) {
+      const seen = new Set<string>();
+      for (const o of opts) {
+        if (seen.has(o.name)) ctx.error(`${name}: "${o.name}" may only be given once`, o.span);
+        seen.add(o.name);
+      }
       if (ctx.proto !== name) {
         const o = opts[0];
         if (o) ctx.error(`${name} match: needs "-p ${name}"`, o.span);
       }
       let out = '';
+      let vanished = false;
       for (const which of ['--sport', '--dport']) {
         const o = last(opts, which);
         if (!o) continue;
@@ -153,8 +169,21 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
           ctx.error(`invalid port/service \`${o.values[0] ?? ''}' specified`, o.span);
           continue;
         }
-        // tcp and udp omit the full range; sctp prints whatever was given.
-        if (name !== 'sctp' && r[0] === 0 && r[1] === 65535 && !o.negated) continue;
+        // sctp prints whatever was given.
+        if (name === 'sctp') {
+          out += `${bang(o)} ${which} ${portRangeText(r)}`;
+          continue;
+        }
+        // tcp and udp omit the full range, negated or not.
+        if (r[0] === 0 && r[1] === 65535) {
+          if (o.negated) vanished = true;
+          continue;
+        }
+        // iptables-nft stores `! 0:N` as "greater than N" and reads it back as `N+1:65535`.
+        if (ctx.flavour === 'nft' && o.negated && r[0] === 0 && r[1] !== 0) {
+          out += ` ${which} ${portRangeText([r[1] + 1, 65535])}`;
+          continue;
+        }
         out += `${bang(o)} ${which} ${portRangeText(r)}`;
       }
       if (name === 'tcp') {
@@ -185,6 +214,8 @@ function portMatch(name: 'tcp' | 'udp' | 'sctp'): Extension {
         }
         if (flags) out += `${bang(flags)} --tcp-flags ${formatTcpFlags(mask)} ${formatTcpFlags(cmp)}`;
       }
+      // iptables-nft drops a tcp/udp match whose only port test was a negated full range.
+      if (ctx.flavour === 'nft' && vanished && out === '') return null;
       return out;
     },
   };
@@ -329,7 +360,13 @@ const recent: Extension = {
       return '';
     }
     const seconds = last(opts, '--seconds');
-    if (has('--reap') && !seconds) ctx.error('recent: --reap is only valid with --seconds', opts[0].span);
+    const at = (n: string): Span => last(opts, n)?.span ?? opts[0].span;
+    if (has('--reap') && !seconds) ctx.error('recent: option "--reap" also requires "--seconds".', at('--reap'));
+    if (has('--rttl') && (actions[0] === '--set' || actions[0] === '--remove')) ctx.error(`recent: option "--rttl" cannot be used together with "${actions[0]}".`, at('--rttl'));
+    // The kernel (recent_mt_check) refuses modifiers on --set and --remove.
+    if ((actions[0] === '--set' || actions[0] === '--remove') && (seconds || has('--hitcount') || has('--reap'))) {
+      ctx.error(`recent: ${actions[0]} takes no --seconds, --hitcount or --reap (the kernel refuses the rule)`, opts[0].span);
+    }
     let out = opts.some((o) => o.negated) ? ' !' : '';
     out += ` ${actions[0]}`;
     if (seconds) {
@@ -341,7 +378,7 @@ const recent: Extension = {
     const hit = last(opts, '--hitcount');
     if (hit) {
       const h = parseUintBase0(hit.values[0] ?? '');
-      if (!h) ctx.error(`recent: bad --hitcount "${hit.values[0] ?? ''}"`, hit.span);
+      if (!h || h > 255) ctx.error(`recent: bad --hitcount "${hit.values[0] ?? ''}"`, hit.span);
       else out += ` --hitcount ${h}`;
     }
     if (has('--rttl')) out += ' --rttl';
@@ -364,6 +401,8 @@ const recent: Extension = {
 
 const ADDR_TYPES: ReadonlyArray<string> = ['UNSPEC', 'UNICAST', 'LOCAL', 'BROADCAST', 'ANYCAST', 'MULTICAST', 'BLACKHOLE', 'UNREACHABLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
 
+const ADDR_TYPES_NOT_IPV6: ReadonlyArray<string> = ['BROADCAST', 'BLACKHOLE', 'PROHIBIT', 'THROW', 'NAT', 'XRESOLVE'];
+
 const addrtype: Extension = {
   name: 'addrtype',
   options: spec({ '--src-type': ['--src-type', 1], '--dst-type': ['--dst-type', 1], '--limit-iface-in': ['--limit-iface-in', 0], '--limit-iface-out': ['--limit-iface-out', 0] }),
@@ -374,7 +413,12 @@ const addrtype: Extension = {
       if (!o) continue;
       const set = parseList(o.values[0] ?? '', ADDR_TYPES);
       if (!set) ctx.error(`addrtype: bad type "${o.values[0] ?? ''}"`, o.span);
-      else out += `${bang(o)} ${which} ${ADDR_TYPES.filter((t) => set.has(t)).join(',')}`;
+      else {
+        // The kernel (addrtype_mt_checkentry_v1) refuses these for IPv6.
+        const bad = ctx.family === 'ipv6' ? [...set].filter((t) => ADDR_TYPES_NOT_IPV6.includes(t)) : [];
+        if (bad.length) ctx.error(`addrtype: ${bad.join(',')} matching is not supported for IPv6 (the kernel refuses the rule)`, o.span);
+        out += `${bang(o)} ${which} ${ADDR_TYPES.filter((t) => set.has(t)).join(',')}`;
+      }
     }
     const inIf = opts.some((o) => o.name === '--limit-iface-in');
     const outIf = opts.some((o) => o.name === '--limit-iface-out');
@@ -417,7 +461,7 @@ const multiport: Extension = {
       if (opts[0]) ctx.error('multiport: exactly one of --sports, --dports, --ports is required', opts[0].span);
       return '';
     }
-    if (!ctx.proto || !MULTIPORT_PROTOS.includes(ctx.proto)) {
+    if (!o[0].protoAtParse || !MULTIPORT_PROTOS.includes(o[0].protoAtParse)) {
       ctx.error('multiport needs `-p tcp\', `-p udp\', `-p udplite\', `-p sctp\' or `-p dccp\'', o[0].span);
     }
     const parts: string[] = [];
@@ -506,9 +550,12 @@ function parseNatRange(text: string, family: Family): NatRange | undefined {
 
 function natTarget(name: 'DNAT' | 'SNAT'): Extension {
   const to = name === 'DNAT' ? '--to-destination' : '--to-source';
+  // DNAT has no --random-fully (iptables 1.8.9 refuses it as an unknown option).
+  const options: Record<string, [string, 0 | 1 | 2]> = { [to]: [to, 1], '--random': ['--random', 0], '--persistent': ['--persistent', 0] };
+  if (name === 'SNAT') options['--random-fully'] = ['--random-fully', 0];
   return {
     name,
-    options: spec({ [to]: [to, 1], '--random': ['--random', 0], '--random-fully': ['--random-fully', 0], '--persistent': ['--persistent', 0] }),
+    options: spec(options),
     render(opts, ctx) {
       if (ctx.table !== 'nat') ctx.error(`${name} target is only valid in the nat table`, opts[0]?.span ?? { start: 0, end: 0 });
       const dests = opts.filter((o) => o.name === to);
@@ -519,7 +566,7 @@ function natTarget(name: 'DNAT' | 'SNAT'): Extension {
         const r = parseNatRange(d.values[0] ?? '', ctx.family);
         if (!r) ctx.error(`Bad IP address "${d.values[0] ?? ''}"`, d.span);
         else {
-          if (r.hasPort && (!ctx.proto || !PORT_PROTOS.includes(ctx.proto))) ctx.error('Need TCP, UDP, SCTP or DCCP with port specification', d.span);
+          if (r.hasPort && (!d.protoAtParse || !PORT_PROTOS.includes(d.protoAtParse))) ctx.error('Need TCP, UDP, SCTP or DCCP with port specification', d.span);
           out += ` ${to} ${r.text}`;
         }
       }
@@ -545,7 +592,7 @@ const MASQUERADE: Extension = {
       const b = dash < 0 ? a : parseUintBase0(v.slice(dash + 1), 65535);
       if (a === undefined || b === undefined || a > b) ctx.error(`MASQUERADE: bad --to-ports "${v}"`, p.span);
       else {
-        if (!ctx.proto || !PORT_PROTOS.includes(ctx.proto)) ctx.error('Need TCP, UDP, SCTP or DCCP with port specification', p.span);
+        if (!p.protoAtParse || !PORT_PROTOS.includes(p.protoAtParse)) ctx.error('Need TCP, UDP, SCTP or DCCP with port specification', p.span);
         out += ` --to-ports ${a === b ? a : `${a}-${b}`}`;
       }
     }
@@ -570,7 +617,7 @@ const REJECT_V6: ReadonlyArray<[string, string[]]> = [
   ['icmp6-adm-prohibited', ['adm-prohibited']],
   ['icmp6-addr-unreachable', ['addr-unreach']],
   ['icmp6-port-unreachable', ['port-unreach']],
-  ['tcp-reset', ['tcp-rst']],
+  ['tcp-reset', []],
   ['icmp6-policy-fail', ['policy-fail']],
   ['icmp6-reject-route', ['reject-route']],
 ];

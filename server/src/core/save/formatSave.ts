@@ -208,6 +208,7 @@ export function formatSave(restore: string, flavour: SaveFlavour, family: Family
     };
     const env = {
       family,
+      flavour,
       table: table.name,
       chainExists: (n: string) => table.chains.has(n) && !table.chains.get(n)?.builtin,
       knownTargetNames: BUILTIN_TARGETS,

@@ -24,6 +24,8 @@ export interface RenderedRule {
 
 export interface RuleEnv {
   readonly family: Family;
+  /** nft refuses a few things legacy takes (a negated `/0` address). Default legacy. */
+  readonly flavour?: 'legacy' | 'nft';
   readonly table: string;
   /** True when `name` is a chain of this table at this point of the restore. */
   chainExists(name: string): boolean;
@@ -185,14 +187,27 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
       }
       continue;
     }
+    // getopt_long takes an unambiguous prefix of a long option it knows (the global ones and
+    // those of every loaded extension), e.g. `--source-port` for multiport's `--source-ports`.
+    const name = resolveAbbreviation(t, target?.ext, matches);
+    if (name === AMBIGUOUS) {
+      error(`option "${t}" is ambiguous`, optSpan);
+      i++;
+      continue;
+    }
+    if (name !== t && IP_OPTS[name]) {
+      error(`option "${t}" abbreviates "${name}", which formatSave does not resolve`, optSpan);
+      i++;
+      continue;
+    }
     // An extension option: the target first, then the matches in load order, then the protocol's match.
     let owner: { opts: Opt[] } | undefined;
-    let ospec = target?.ext?.options[t];
+    let ospec = target?.ext?.options[name];
     if (ospec) owner = target;
     if (!owner) {
       for (const m of matches) {
         if (m.completed) continue;
-        const s = m.ext?.options[t];
+        const s = m.ext?.options[name];
         if (s) {
           owner = m;
           ospec = s;
@@ -213,6 +228,12 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
       }
     }
     if (!owner || !ospec) {
+      // An option of a modelled extension that is not loaded (yet): iptables refuses it.
+      if (Object.values(MATCHES).some((e) => e.options[t]) || Object.values(TARGETS).some((e) => e.options[t])) {
+        error(`unknown option "${t}"`, optSpan);
+        i++;
+        continue;
+      }
       // Unknown: copied as written with the words that follow it, attached to the last extension.
       const values: string[] = [];
       let j = i + 1;
@@ -233,7 +254,8 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
       values.push(v);
     }
     const end = tokens[i + ospec.arity]?.span.end ?? tok.span.end;
-    owner.opts.push({ name: ospec.canonical, values, negated, span: { start: optSpan.start, end } });
+    const protoAtParse = protoNumber !== undefined && !ip.p?.negated ? protocolName(protoNumber) : undefined;
+    owner.opts.push({ name: ospec.canonical, values, negated, span: { start: optSpan.start, end }, protoAtParse });
     i += 1 + ospec.arity;
   }
   if (pendingNeg) error('"!" at the end of the rule', pendingNeg);
@@ -241,6 +263,7 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
   // ---- render --------------------------------------------------------------------------------
   const ctx: RenderContext = {
     family: env.family,
+    flavour: env.flavour,
     proto: protoNumber !== undefined && !ip.p?.negated ? protocolName(protoNumber) : undefined,
     table: env.table,
     nfacctObjects: env.nfacctObjects,
@@ -258,15 +281,15 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
 
   let tail = '';
   for (const m of matches) {
-    tail += ` -m ${m.name}`;
     const known = m.opts.filter((o) => !o.passThrough);
-    if (m.ext) tail += m.ext.render(known, ctx);
-    tail += renderPassThrough(m.opts);
+    const body = m.ext ? m.ext.render(known, ctx) : '';
+    if (body === null) continue;
+    tail += ` -m ${m.name}${body}${renderPassThrough(m.opts)}`;
   }
   if (target) {
     tail += ` ${target.kind === 'goto' ? '-g' : '-j'} ${target.name}`;
     const known = target.opts.filter((o) => !o.passThrough);
-    if (target.ext) tail += target.ext.render(known, ctx);
+    if (target.ext) tail += target.ext.render(known, ctx) ?? '';
     tail += renderPassThrough(target.opts);
   }
 
@@ -282,6 +305,9 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
       out.push({ neg: o.negated, net });
     }
     if (out.length > 1 && o.negated) error('! not allowed with multiple source or destination IP addresses', o.span);
+    if (env.flavour === 'nft' && o.negated && out.some((x) => x.net && isAnyNetwork(x.net))) {
+      error('RULE_APPEND failed (Invalid argument): iptables-nft cannot negate a /0 address', o.span);
+    }
     return out.length ? out : [{ neg: false }];
   };
   const srcs = nets(ip.s);
@@ -293,6 +319,31 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
   };
   for (const s of srcs) for (const d of dsts) specs.push(addr('-s', s) + addr('-d', d) + middle + tail);
   return target ? { specs, target: target.name, errors } : { specs, errors };
+}
+
+const AMBIGUOUS = '\u0000ambiguous';
+
+/** iptables' own long options (the global table getopt sees besides the extensions'). */
+const GLOBAL_LONG = [
+  '--append', '--delete', '--check', '--insert', '--replace', '--list', '--list-rules', '--flush', '--zero', '--new-chain',
+  '--delete-chain', '--policy', '--rename-chain', '--source', '--destination', '--src', '--dst', '--protocol',
+  '--in-interface', '--jump', '--table', '--match', '--numeric', '--out-interface', '--verbose', '--wait',
+  '--wait-interval', '--exact', '--fragment', '--version', '--help', '--line-numbers', '--modprobe', '--set-counters',
+  '--goto', '--ipv4', '--ipv6',
+];
+
+/** The long option getopt_long would take `t` for: itself, the one option it abbreviates, or AMBIGUOUS. */
+function resolveAbbreviation(t: string, target: Extension | undefined, matches: readonly LoadedMatch[]): string {
+  if (!t.startsWith('--')) return t;
+  const names = new Set<string>(GLOBAL_LONG);
+  for (const n of Object.keys(target?.options ?? {})) names.add(n);
+  for (const m of matches) for (const n of Object.keys(m.ext?.options ?? {})) names.add(n);
+  if (names.has(t)) return t;
+  const hits = [...names].filter((n) => n.startsWith(t));
+  if (hits.length === 0) return t;
+  if (hits.length === 1) return hits[0];
+  // Several names may still be one option (e.g. two loaded copies of the same match).
+  return AMBIGUOUS;
 }
 
 function renderPassThrough(opts: readonly Opt[]): string {
