@@ -10,18 +10,31 @@ import { loadTrace } from '../unit/webview/fixtures';
 import type { PathTrace } from '../../server/src/core/trace/types';
 import type { ScenarioOptions } from '../../client/webview/messages';
 import { traceToSvg } from '../../client/webview/svg';
+import type { TraceStep } from '../../server/src/core/trace/types';
 
 const screenshots = join(repoRoot, 'test-results', 'webview');
-const options: ScenarioOptions = {
-  nodes: ['aks-nodepool1-0', 'aks-nodepool1-1', 'aks-nodepool1-2', 'aks-nodepool1-3'],
-  dumps: [{ uri: 'file:///workspace/dumps/aks-nodepool1-0.iptables', label: 'aks-nodepool1-0.iptables', node: 'aks-nodepool1-0' }],
-  ports: ['http'],
-  hosts: [],
-};
 const nginx = loadTrace('nginx-loadbalancer-external');
 const local = loadTrace('nginx-etp-local-drop');
 const ingress = loadTrace('ingress-hello-world-two');
 const hostile = loadTrace('hostile-strings');
+// The nodes the recorded traces name (the what-if one was recorded on a 4-node cluster).
+const nodes = [...new Set([nginx.scenario.node, ...nginx.branches.map((b) => b.endpoint?.node ?? ''), local.scenario.node].filter(Boolean))].sort();
+const dumpUri = `file:///workspace/dumps/${nginx.scenario.node}.iptables`;
+const options: ScenarioOptions = {
+  nodes,
+  dumps: [{ uri: dumpUri, label: `${nginx.scenario.node}.iptables`, node: nginx.scenario.node }],
+  ports: ['http'],
+  hosts: [],
+};
+/** Where the recorded nginx branches part: the first step whose rule differs between them (the statistic fork). */
+const fork = nginx.branches[0].steps.findIndex((s, i) => nginx.branches.some((b) => b.steps[i]?.rule !== s.rule));
+const fieldNames = { src: 'source', sport: 'source port', dst: 'destination', dport: 'destination port' } as const;
+const fieldValue = (s: TraceStep, f: keyof typeof fieldNames) => String(s.packet[f]);
+/** What the panel highlights for a step's rewrites: one mark per rewritten field, in the step's order. */
+const rewriteMarks = (s: TraceStep) => s.rewrites.map((f) => `${fieldNames[f]} rewritten to ${fieldValue(s, f)}`);
+/** What its accessible name announces about them. */
+const rewriteAnnouncement = (s: TraceStep) => `Rewrites ${s.rewrites.map((f) => `${fieldNames[f]} to ${fieldValue(s, f)}`).join(', ')}.`;
+const reEscape = (t: string) => t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 const X = '<img src=x onerror=alert(1)>';
 
 const themes = {
@@ -155,7 +168,10 @@ test('nginx LoadBalancer: three paths of a third each, masquerade, DNAT highligh
   await showTrace(page, nginx);
   // Shared hops before the statistic fork, as a list.
   const shared = await page.$$eval('ol.shared[role="list"] > li[role="listitem"]', (els) => els.map((e) => e.querySelector('.title')?.textContent));
-  assert.deepEqual(shared, ['external client 203.0.113.7', 'load balancer 198.51.100.10', 'node aks-nodepool1-0 (10.224.0.4)', 'nat PREROUTING', 'KUBE-SERVICES', 'KUBE-EXT-P4Q3KNUAWJVP4ILH', 'KUBE-MARK-MASQ', 'KUBE-EXT-P4Q3KNUAWJVP4ILH']);
+  assert.ok(fork > 3, `the recorded branches share their first hops (${fork})`);
+  assert.deepEqual(shared, nginx.branches[0].steps.slice(0, fork).map((s) => s.title));
+  assert.deepEqual(shared.slice(0, 3), [`external client ${nginx.branches[0].steps[0].packet.src}`, `load balancer ${nginx.branches[0].steps[0].packet.dst}`, nginx.branches[0].steps[2].title]);
+  assert.ok(shared.includes('KUBE-MARK-MASQ') && shared.includes('KUBE-EXT-P4Q3KNUAWJVP4ILH'), shared.join(', '));
   // Then a tree of three branches, each with its share.
   const branches = await page.$$eval('ul.branches[role="tree"] > li[role="treeitem"][aria-level="1"]', (els) => els.map((e) => ({
     share: e.querySelector('.branch-head .share')?.textContent,
@@ -169,30 +185,35 @@ test('nginx LoadBalancer: three paths of a third each, masquerade, DNAT highligh
   assert.equal(branches.length, 3);
   nginx.branches.forEach((b, i) => {
     assert.equal(branches[i].share, '33.3%');
-    assert.equal(branches[i].end, `forwarded to ${b.endpoint?.pod} (${b.endpoint?.ip}:80) on ${b.endpoint?.node}`);
+    assert.equal(branches[i].end, `forwarded to ${b.endpoint?.pod} (${b.endpoint?.ip}:80) on ${b.endpoint?.node}${b.endpoint?.assumed ? ' (assumed)' : ''}`);
     assert.equal(branches[i].expanded, 'true');
     assert.equal(branches[i].masq, 'masqueraded');
     assert.equal(branches[i].conntrack, b.conntrack);
     assert.deepEqual(branches[i].dnat, [`destination rewritten to ${b.endpoint?.ip}`]);
     assert.equal(branches[i].replyHops, b.reply.length);
   });
-  // The masquerade mark, and the MASQUERADE rewrite of source and port.
+  // The masquerade mark, and the MASQUERADE rewrite of the source (the engine keeps the port).
   assert.equal(await page.textContent('ol.shared .k-mark-masq .mark.masq'), 'mark 0x4000');
+  const masqStep = nginx.branches[0].steps.find((s) => s.kind === 'masquerade')!;
+  assert.deepEqual(masqStep.rewrites, ['src'], 'the recorded MASQUERADE rewrites the source');
   const masq = await page.$$eval('.branch:first-child .k-masquerade:not(.reply) mark.rw', (els) => els.map((e) => e.textContent));
-  assert.deepEqual(masq, ['source rewritten to 10.224.0.4', 'source port rewritten to 61002']);
+  assert.deepEqual(masq, rewriteMarks(masqStep));
+  assert.deepEqual(masq, [`source rewritten to ${masqStep.packet.src}`]);
   // Rewrites are announced in the hop's accessible name.
   const label = await page.getAttribute('.branch:first-child .k-dnat', 'aria-label');
-  assert.match(label ?? '', /Rewrites destination to 10\.244\.0\.12\./);
+  assert.match(label ?? '', new RegExp(`Rewrites destination to ${reEscape(nginx.branches[0].endpoint!.ip)}\\.`));
+  const masqLabel = await page.getAttribute('.branch:first-child .k-masquerade:not(.reply)', 'aria-label');
+  assert.ok((masqLabel ?? '').includes(rewriteAnnouncement(masqStep)), masqLabel ?? '');
   // Assumptions are labelled.
   const assumptions = await page.$$eval('.assumptions li', (els) => els.map((e) => e.textContent));
   assert.equal(assumptions.length, nginx.assumptions.length);
   assert.ok(assumptions.every((a) => a?.startsWith('assumed ')));
   // The live region announces the new trace.
-  assert.match(await page.textContent('#kpp-live') ?? '', /3 paths: nginx-7c5ddbdf54-2kx8h \(33\.3%\)/);
+  assert.ok((await page.textContent('#kpp-live') ?? '').includes(`3 paths: ${nginx.branches[0].endpoint?.pod} (33.3%)`));
   // The controls show the scenario.
   assert.equal(await page.inputValue('#kpp-source'), 'external');
   assert.equal(await page.inputValue('#kpp-via'), 'loadbalancer');
-  assert.equal(await page.inputValue('#kpp-node'), 'aks-nodepool1-0');
+  assert.equal(await page.inputValue('#kpp-node'), nginx.scenario.node);
   assert.equal(await page.inputValue('#kpp-etp'), '');
   await finish(o);
 });
@@ -229,7 +250,7 @@ test('keyboard: one tab stop in the picture, arrows move between hops, Enter rev
   await page.keyboard.press('Enter');
   assert.deepEqual((await posted(page)).at(-1), { type: 'reveal', source: nginx.branches[0].steps[3].source });
   // Down into the first branch; Left folds it, Right unfolds it.
-  for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowDown');
+  for (let i = 3; i < fork; i++) await page.keyboard.press('ArrowDown');
   assert.equal(await activeKey(page), 'b0');
   await page.keyboard.press('ArrowLeft');
   assert.equal(await page.getAttribute('[data-key="b0"]', 'aria-expanded'), 'false');
@@ -240,17 +261,21 @@ test('keyboard: one tab stop in the picture, arrows move between hops, Enter rev
   await page.keyboard.press('ArrowRight');
   assert.equal(await page.getAttribute('[data-key="b0"]', 'aria-expanded'), 'true');
   await page.keyboard.press('ArrowRight');
-  assert.equal(await activeKey(page), 'b0.8');
+  assert.equal(await activeKey(page), `b0.${fork}`);
   await page.keyboard.press('ArrowLeft');
   assert.equal(await activeKey(page), 'b0');
   // Clicking a hop also reveals.
+  const b1 = nginx.branches[1].steps;
+  const withSource = b1.findIndex((s, i) => i > fork && s.source !== undefined);
+  const withoutSource = b1.findIndex((s, i) => i > fork && s.source === undefined);
+  assert.ok(withSource > 0 && withoutSource > 0, `branch 1 has hops with and without a source (${withSource}, ${withoutSource})`);
   const before = (await posted(page)).length;
-  await page.click('[data-key="b1.9"]');
+  await page.click(`[data-key="b1.${withSource}"]`);
   const after = await posted(page);
   assert.equal(after.length, before + 1);
-  assert.deepEqual(after.at(-1), { type: 'reveal', source: nginx.branches[1].steps[9].source });
+  assert.deepEqual(after.at(-1), { type: 'reveal', source: b1[withSource].source });
   // A hop without a source posts nothing.
-  await page.click('[data-key="b1.10"]');
+  await page.click(`[data-key="b1.${withoutSource}"]`);
   assert.equal((await posted(page)).length, before + 1);
   await finish(o);
 });
@@ -262,34 +287,41 @@ test('controls post typed scenario changes; Local shows the drop with its reason
   await page.selectOption('#kpp-etp', 'Local');
   assert.deepEqual((await posted(page)).at(-1), { type: 'setScenario', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local' } });
   assert.equal(await page.textContent('#kpp-status'), 'Tracing…');
-  await page.fill('#kpp-node', 'aks-nodepool1-3');
+  await page.fill('#kpp-node', local.scenario.node);
   await page.press('#kpp-node', 'Enter');
-  assert.deepEqual((await posted(page)).at(-1), { type: 'setScenario', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3' } });
+  assert.deepEqual((await posted(page)).at(-1), { type: 'setScenario', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local', node: local.scenario.node } });
+  // The recorded default scenario names no client address; type the one its trace assumed.
+  const clientAddress = nginx.branches[0].steps[0].packet.src;
+  assert.equal(nginx.scenario.sourceAddress, undefined);
+  await page.fill('#kpp-source-address', clientAddress);
+  await page.press('#kpp-source-address', 'Enter');
+  assert.deepEqual((await posted(page)).at(-1), { type: 'setScenario', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local', node: local.scenario.node, sourceAddress: clientAddress } });
   await page.selectOption('#kpp-source', 'pod-other-node');
   await page.selectOption('#kpp-via', 'nodeport');
   await page.check('#kpp-returning');
-  await page.selectOption('#kpp-rules', 'file:///workspace/dumps/aks-nodepool1-0.iptables');
+  await page.selectOption('#kpp-rules', dumpUri);
   const last = (await posted(page)).at(-1) as { scenario: Record<string, unknown> };
-  const { sourceAddress: _dropped, ...withoutAddress } = nginx.scenario;
-  assert.equal(_dropped, '203.0.113.7');
-  assert.deepEqual(last.scenario, { ...withoutAddress, externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3', source: 'pod-other-node', via: 'nodeport', returningClient: true, rules: { dumpUri: 'file:///workspace/dumps/aks-nodepool1-0.iptables' } });
+  assert.ok(!('sourceAddress' in last.scenario), 'the typed client address is dropped with the source kind');
+  assert.deepEqual(last.scenario, { ...nginx.scenario, externalTrafficPolicy: 'Local', node: local.scenario.node, source: 'pod-other-node', via: 'nodeport', returningClient: true, rules: { dumpUri } });
   assert.equal(await page.inputValue('#kpp-source-address'), '', 'the client address is cleared when the source kind changes');
   await showTrace(page, local);
   assert.equal(await page.textContent('.branch .verdict.end'), 'DROPPED');
-  assert.equal(await page.textContent('.branch .branch-head .endpoint'), 'at KUBE-EXTERNAL-SERVICES: DROP');
+  const dropStep = local.branches[0].steps.at(-1)!;
+  assert.deepEqual([dropStep.kind, dropStep.table, dropStep.chain], ['drop', 'filter', 'KUBE-EXTERNAL-SERVICES']);
+  assert.equal(await page.textContent('.branch .branch-head .endpoint'), `at ${dropStep.title}`);
   assert.equal(await page.textContent('.branch .reason'), `Why it is dropped: ${local.branches[0].reason}`);
   assert.match(await page.textContent('.hop.k-drop code.rule') ?? '', /has no local endpoints" .* -j DROP$/);
   assert.equal(await page.inputValue('#kpp-etp'), 'Local');
-  assert.equal(await page.inputValue('#kpp-node'), 'aks-nodepool1-3');
+  assert.equal(await page.inputValue('#kpp-node'), local.scenario.node);
   assert.match(await page.textContent('#kpp-live') ?? '', /1 path: dropped \(100\.0%\)/);
   // Copy and save are requests to the extension, nothing more.
   await page.click('#kpp-copy');
   await page.click('#kpp-save');
   assert.deepEqual((await posted(page)).slice(-2), [{ type: 'copyMarkdown' }, { type: 'saveSvg' }]);
   // An error from the extension is shown.
-  await sendToWebview(page, { type: 'error', scenario: local.scenario, message: 'no dump for node aks-nodepool1-3' });
+  await sendToWebview(page, { type: 'error', scenario: local.scenario, message: `no dump for node ${local.scenario.node}` });
   await page.waitForFunction(() => document.getElementById('kpp-status')?.textContent?.startsWith('Trace failed'));
-  assert.equal(await page.textContent('#kpp-status'), 'Trace failed: no dump for node aks-nodepool1-3');
+  assert.equal(await page.textContent('#kpp-status'), `Trace failed: no dump for node ${local.scenario.node}`);
   await finish(o);
 });
 
@@ -300,14 +332,27 @@ test('ingress: candidate rules with the winner, then the upstream from the contr
   assert.equal(await page.isVisible('#kpp-host'), true);
   assert.equal(await page.inputValue('#kpp-path'), '/hello-world-two');
   const rows = await page.$$eval('table.candidates tbody tr', (trs) => trs.map((tr) => ({ cls: tr.className, cells: Array.from(tr.querySelectorAll('td')).map((td) => td.textContent) })));
-  assert.equal(rows.length, 3);
+  const candidates = ingress.ingress!.candidates;
+  assert.equal(candidates.length, 3, 'the three paths of hello-world-ingress');
+  assert.equal(rows.length, candidates.length);
   assert.equal(rows[0].cls, 'winner');
   assert.deepEqual(rows[0].cells.slice(0, 6), ['★ winner', 'ingress-nginx/hello-world-ingress', '*', '/hello-world-two(/|$)(.*)', 'ImplementationSpecific', 'aks-helloworld-two:80']);
-  assert.deepEqual(rows.slice(1).map((r) => r.cls), ['nomatch', 'matched']);
-  const upstream = await page.$eval('.hop.k-upstream', (e) => ({ src: e.querySelector('.f-src')?.textContent, srcRewritten: e.querySelector('.f-src')?.tagName }));
-  assert.deepEqual(upstream, { src: 'source rewritten to 10.244.1.20', srcRewritten: 'MARK' });
+  assert.deepEqual(rows.slice(1).map((r) => r.cls), candidates.slice(1).map((c) => (c.winner ? 'winner' : c.matched ? 'matched' : 'nomatch')));
+  assert.deepEqual(rows.slice(1).map((r) => r.cells[3]), ['/hello-world-one(/|$)(.*)', '/(.*)']);
+  // The upstream hop rewrites all four fields: each is highlighted and announced.
+  const steps = ingress.branches[0].steps;
+  const upStep = steps.find((s) => s.kind === 'upstream')!;
+  const controllerIp = steps.find((s) => s.kind === 'dnat')!.packet.dst;
+  assert.equal(upStep.packet.src, controllerIp, 'the upstream leaves from the controller pod the DNAT chose');
+  assert.deepEqual(upStep.rewrites, ['src', 'sport', 'dst', 'dport']);
+  const upstream = await page.$eval('.hop.k-upstream', (e) => ({ src: e.querySelector('.f-src')?.textContent, srcRewritten: e.querySelector('.f-src')?.tagName, marks: Array.from(e.querySelectorAll('mark.rw')).map((m) => m.textContent), label: e.getAttribute('aria-label') }));
+  assert.deepEqual({ src: upstream.src, srcRewritten: upstream.srcRewritten }, { src: `source rewritten to ${controllerIp}`, srcRewritten: 'MARK' });
+  assert.deepEqual(upstream.marks, rewriteMarks(upStep));
+  assert.ok((upstream.label ?? '').includes(rewriteAnnouncement(upStep)), upstream.label ?? '');
   const lastHop = await page.$eval('.branch > ul.hops:not(.reply) > li:last-child', (e) => ({ title: e.querySelector('.title')?.textContent, src: e.querySelector('.f-src')?.textContent }));
-  assert.deepEqual(lastHop, { title: 'pod aks-helloworld-two-6c8f9b7d5-kw2lp', src: '10.244.1.20' });
+  const lastStep = steps[steps.length - 1];
+  assert.ok(lastStep.title.endsWith(ingress.branches[0].endpoint!.pod!), lastStep.title);
+  assert.deepEqual(lastHop, { title: lastStep.title, src: controllerIp });
   await page.fill('#kpp-path', '/hello-world-one');
   await page.press('#kpp-path', 'Enter');
   assert.deepEqual((await posted(page)).at(-1), { type: 'setScenario', scenario: { ...ingress.scenario, path: '/hello-world-one' } });
@@ -331,7 +376,7 @@ test('hostile strings from manifests and dumps show as text and run nothing', as
   const count = await page.evaluate(() => ({ img: document.querySelectorAll('img').length, script: document.querySelectorAll('script').length, svg: document.querySelectorAll('svg').length }));
   assert.deepEqual(count, { img: 0, script: 2, svg: 0 }, 'only the harness and bundle scripts');
   assert.equal(await page.textContent('#kpp-title'), hostile.title);
-  assert.equal(await page.textContent('.target'), `Service evil/${X}`);
+  assert.equal(await page.textContent('.target'), `${hostile.scenario.target.kind} evil/${X}`);
   const texts = await page.$$eval('.title, .explanation, code.rule, .endpoint, .errors li, .assumptions li, table.candidates td', (els) => els.map((e) => e.textContent ?? ''));
   assert.ok(texts.filter((t) => t.includes(X)).length >= 10, 'the hostile string appears verbatim as text');
   assert.equal(await page.inputValue('#kpp-node'), `node-${X}`);

@@ -1,4 +1,6 @@
-// Loads the recorded traces of test/fixtures/traces (hand-written until the trace builder lands).
+// Loads the traces of test/fixtures/traces: recorded from the real engine by
+// scripts/record-trace-fixtures.ts (test/unit/trace/recordedFixtures.test.ts keeps them equal to
+// it), plus the hand-written hostile-strings.json.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PathTrace } from '../../../server/src/core/trace/types';

@@ -11,7 +11,9 @@ import { loadTrace } from './fixtures';
 const nginx = loadTrace('nginx-loadbalancer-external');
 const local = loadTrace('nginx-etp-local-drop');
 const ingress = loadTrace('ingress-hello-world-two');
-const options: ScenarioOptions = { nodes: ['aks-nodepool1-0', 'aks-nodepool1-3'], dumps: [], ports: ['http'], hosts: [] };
+const options: ScenarioOptions = { nodes: [nginx.scenario.node, local.scenario.node], dumps: [], ports: ['http'], hosts: [] };
+/** Where the recorded nginx branches part: the first step whose rule differs between them (the statistic fork). */
+const fork = nginx.branches[0].steps.findIndex((s, i) => nginx.branches.some((b) => b.steps[i]?.rule !== s.rule));
 
 function run(actions: readonly PanelAction[], from: PanelState = initialState): PanelState {
   return actions.reduce(panelReducer, from);
@@ -30,7 +32,7 @@ test('panelReducer, data-driven', () => {
   check('starts empty', [], { status: 'empty', scenario: undefined, trace: undefined, collapsed: [], focus: undefined });
   check('a trace arrives: ready, its scenario, focus on the first hop, announced',
     [withNginx],
-    { status: 'ready', scenario: nginx.scenario, trace: nginx, options, error: undefined, focus: 's0', announcement: 'default/nginx:http from an external client via the LoadBalancer IP: 3 paths: nginx-7c5ddbdf54-2kx8h (33.3%), nginx-7c5ddbdf54-9qzvt (33.3%), nginx-7c5ddbdf54-tx4mn (33.3%).' });
+    { status: 'ready', scenario: nginx.scenario, trace: nginx, options, error: undefined, focus: 's0', announcement: `${nginx.title}: 3 paths: ${nginx.branches.map((b) => `${b.endpoint?.pod} (33.3%)`).join(', ')}.` });
   check('loading keeps the old trace on screen',
     [withNginx, { type: 'received', message: { type: 'loading', scenario: local.scenario } }],
     { status: 'loading', scenario: local.scenario, trace: nginx, announcement: 'Tracing…' });
@@ -41,13 +43,13 @@ test('panelReducer, data-driven', () => {
     [{ type: 'received', message: { type: 'trace', trace: local, options } }],
     { status: 'ready', focus: 'b0', announcement: `${local.title}: 1 path: dropped (100.0%).` });
   check('editing the scenario patches it and goes loading',
-    [withNginx, { type: 'editScenario', patch: { externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3' } }],
-    { status: 'loading', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local', node: 'aks-nodepool1-3' } });
+    [withNginx, { type: 'editScenario', patch: { externalTrafficPolicy: 'Local', node: local.scenario.node } }],
+    { status: 'loading', scenario: { ...nginx.scenario, externalTrafficPolicy: 'Local', node: local.scenario.node } });
   check('setting a field to undefined removes it ("as declared")',
     [withNginx, { type: 'editScenario', patch: { externalTrafficPolicy: 'Local' } }, { type: 'editScenario', patch: { externalTrafficPolicy: undefined } }],
     { scenario: nginx.scenario });
   check('an edit that changes nothing keeps the state',
-    [withNginx, { type: 'editScenario', patch: { node: 'aks-nodepool1-0' } }],
+    [withNginx, { type: 'editScenario', patch: { node: nginx.scenario.node } }],
     { status: 'ready', scenario: nginx.scenario });
   check('an edit without a scenario does nothing', [{ type: 'editScenario', patch: { node: 'n' } }], { status: 'empty', scenario: undefined });
   check('collapsing a branch moves focus from its hop to the branch',
@@ -81,9 +83,11 @@ test('persisted state survives a reload; damaged saved state is dropped', () => 
 });
 
 test('the shared prefix ends where the statistic rules fork', () => {
-  // nginx: client … KUBE-EXT → KUBE-SVC; the KUBE-SVC step differs per branch (its own statistic rule).
-  assert.equal(sharedPrefixLength(nginx.branches), 8);
-  assert.equal(nginx.branches[0].steps[8].chain, 'KUBE-SVC-P4Q3KNUAWJVP4ILH');
+  // nginx: client … KUBE-EXT → KUBE-SVC; the next step differs per branch (its own statistic rule in KUBE-SVC).
+  assert.ok(fork > 3, `the branches share the hops before the fork (${fork})`);
+  assert.equal(sharedPrefixLength(nginx.branches), fork);
+  assert.equal(nginx.branches[0].steps[fork].chain, 'KUBE-SVC-P4Q3KNUAWJVP4ILH');
+  assert.match(nginx.branches[0].steps[fork].rule ?? '', /-m statistic --mode random --probability /);
   assert.equal(sharedPrefixLength(local.branches), 0, 'one branch: nothing shared');
   assert.equal(sharedPrefixLength([]), 0);
 });
@@ -92,13 +96,14 @@ test('layoutTrace orders rows for the keyboard; nextFocus walks them', () => {
   const rows = layoutTrace(nginx, [1]);
   const keys = rows.map((r) => r.key);
   const b0 = nginx.branches[0];
-  assert.deepEqual(keys.slice(0, 9), ['s0', 's1', 's2', 's3', 's4', 's5', 's6', 's7', 'b0']);
-  assert.equal(keys.length, 8 + 1 + (b0.steps.length - 8) + b0.reply.length + 1 + 1 + (nginx.branches[2].steps.length - 8) + nginx.branches[2].reply.length);
+  const sharedKeys = Array.from({ length: fork }, (_, i) => `s${i}`);
+  assert.deepEqual(keys.slice(0, fork + 1), [...sharedKeys, 'b0']);
+  assert.equal(keys.length, fork + 1 + (b0.steps.length - fork) + b0.reply.length + 1 + 1 + (nginx.branches[2].steps.length - fork) + nginx.branches[2].reply.length);
   assert.ok(keys.includes('b1') && !keys.some((k) => k.startsWith('b1.')), 'a collapsed branch shows only its head');
   assert.ok(keys.includes('b0.r0'));
   const cases: [string | undefined, 'ArrowDown' | 'ArrowUp' | 'Home' | 'End', string][] = [
-    [undefined, 'ArrowDown', 's0'], ['s0', 'ArrowUp', 's0'], ['s0', 'ArrowDown', 's1'], ['s7', 'ArrowDown', 'b0'],
-    ['b0', 'ArrowDown', 'b0.8'], ['s3', 'Home', 's0'], ['s3', 'End', keys[keys.length - 1]], [keys[keys.length - 1], 'ArrowDown', keys[keys.length - 1]],
+    [undefined, 'ArrowDown', 's0'], ['s0', 'ArrowUp', 's0'], ['s0', 'ArrowDown', 's1'], [`s${fork - 1}`, 'ArrowDown', 'b0'],
+    ['b0', 'ArrowDown', `b0.${fork}`], ['s3', 'Home', 's0'], ['s3', 'End', keys[keys.length - 1]], [keys[keys.length - 1], 'ArrowDown', keys[keys.length - 1]],
     ['gone', 'ArrowDown', 's0'],
   ];
   for (const [from, key, to] of cases) assert.equal(nextFocus(keys, from, key), to, `${from} ${key}`);
@@ -107,6 +112,7 @@ test('layoutTrace orders rows for the keyboard; nextFocus walks them', () => {
 
 test('editing keeps exactly the documented scenario fields', () => {
   const s = run([withNginx, { type: 'editScenario', patch: { rules: { dumpUri: 'file:///w/n0.iptables' }, returningClient: true } }]).scenario as TraceScenario;
-  assert.deepEqual(Object.keys(s).sort(), ['node', 'returningClient', 'rules', 'source', 'sourceAddress', 'target', 'via']);
+  assert.deepEqual(Object.keys(nginx.scenario).sort(), ['node', 'rules', 'source', 'target', 'via'], 'the recorded scenario');
+  assert.deepEqual(Object.keys(s).sort(), ['node', 'returningClient', 'rules', 'source', 'target', 'via']);
   assert.deepEqual(s.rules, { dumpUri: 'file:///w/n0.iptables' });
 });
