@@ -71,6 +71,22 @@ suite('generated rules and traces', () => {
     }
   });
 
+  test('from the editor context menu (a resource argument): the Service under the cursor', async () => {
+    const document = await openDocument('nginx/service.yaml');
+    const editor = vscode.window.activeTextEditor!;
+    const at = positionOf(document, 'targetPort: http', 3);
+    editor.selection = new vscode.Selection(at, at);
+    // The outline must be ready before the command reads it.
+    await waitFor('document symbols', async () => {
+      const symbols = await vscode.commands.executeCommand<vscode.DocumentSymbol[]>('vscode.executeDocumentSymbolProvider', document.uri);
+      return symbols?.length ? symbols : undefined;
+    });
+    await vscode.commands.executeCommand('kubePacketPath.showGeneratedRules', document.uri);
+    const rules = await waitFor('the nginx rules editor', () => activeRulesEditor());
+    assert.equal(rules.document.uri.query, 'service=default/nginx');
+    assert.equal((rules.document.getText().match(/^:KUBE-SEP-/gm) ?? []).length, 3);
+  });
+
   test('the node-restore document the trace hops point into opens', async () => {
     const document = await vscode.workspace.openTextDocument(vscode.Uri.parse('kpp-rules:/aks-nodepool1-12345678-vmss000000/node-restore.iptables'));
     assert.match(document.getText(), /^-A KUBE-SVC-[A-Z2-7]{16} .*--probability 0\.3333333333 /m);
