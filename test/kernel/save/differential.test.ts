@@ -77,7 +77,7 @@ class Gen {
     return [...(neg ? ['!'] : []), this.pick(flags), this.network(neg)];
   }
   comment(): string {
-    const chars = 'abcXYZ019 -_/:."\'\\$`,;=+()[]{}';
+    const chars = 'abcXYZ019 -_/:."\'\\$`,;=+()[]{}é✓\t';
     let s = '';
     for (let i = this.int(0, 24); i > 0; i--) s += this.pick([...chars]);
     return '"' + s.replace(/["\\]/g, (c) => '\\' + c) + '"';
@@ -125,7 +125,12 @@ function buildRuleset(seed: number, family: Family, count: number): Built {
           parts.push(['-m', 'comment', '--comment', g.comment()]);
           break;
         case 'conntrack':
-          parts.push(['-m', 'conntrack', ...(g.chance(0.3) ? ['!'] : []), '--ctstate', g.subset(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'SNAT', 'DNAT']).join(',')]);
+          {
+            const opts = [[...(g.chance(0.3) ? ['!'] : []), '--ctstate', g.subset(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED', 'SNAT', 'DNAT', 'new']).join(',')]];
+            if (g.chance(0.3)) opts.push([...(g.chance(0.3) ? ['!'] : []), '--ctstatus', g.subset(['EXPECTED', 'SEEN_REPLY', 'ASSURED', 'CONFIRMED']).join(',')]);
+            if (g.chance(0.2)) opts.push(['--ctdir', g.pick(['ORIGINAL', 'REPLY'])]);
+            parts.push(['-m', 'conntrack', ...g.shuffle(opts).flat()]);
+          }
           break;
         case 'state':
           parts.push(['-m', 'state', '--state', g.subset(['NEW', 'ESTABLISHED', 'RELATED', 'INVALID', 'UNTRACKED']).join(',')]);

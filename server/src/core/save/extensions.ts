@@ -67,6 +67,13 @@ export function saveString(value: string): string {
   return '"' + value.replace(/["\\']/g, (c) => '\\' + c) + '"';
 }
 
+const utf8 = new TextEncoder();
+
+/** Length in bytes as the kernel counts it (UTF-8). */
+function byteLength(s: string): number {
+  return utf8.encode(s).length;
+}
+
 function bang(o: Opt): string {
   return o.negated ? ' !' : '';
 }
@@ -229,8 +236,12 @@ const comment: Extension = {
   render(opts, ctx) {
     const o = last(opts, '--comment');
     if (!o) return '';
-    const v = o.values[0] ?? '';
-    if (v.length > 255) ctx.error('comment: "--comment" is longer than 255 characters', o.span);
+    let v = o.values[0] ?? '';
+    if (byteLength(v) > 255) {
+      // iptables 1.8.9 keeps the first 255 bytes without a word (a split UTF-8 character comes back broken).
+      ctx.warn('comment: longer than 255 bytes; iptables keeps only the first 255', o.span);
+      v = new TextDecoder().decode(utf8.encode(v).slice(0, 255));
+    }
     if (o.negated) ctx.error('comment: "--comment" cannot be negated', o.span);
     return ` --comment ${saveString(v)}`;
   },
@@ -384,7 +395,7 @@ const recent: Extension = {
     if (has('--rttl')) out += ' --rttl';
     const name = last(opts, '--name');
     const nameText = name ? name.values[0] ?? '' : 'DEFAULT';
-    if (nameText.length === 0 || nameText.length > 199) ctx.error('recent: bad --name', name?.span ?? opts[0].span);
+    if (nameText.length === 0 || byteLength(nameText) > 199) ctx.error('recent: bad --name', name?.span ?? opts[0].span);
     out += ` --name ${nameText}`;
     const maskOpt = last(opts, '--mask');
     let maskBytes: number[] | undefined = ctx.family === 'ipv4' ? [255, 255, 255, 255] : new Array<number>(16).fill(255);
@@ -439,7 +450,7 @@ const nfacct: Extension = {
       return '';
     }
     const v = o.values[0] ?? '';
-    if (v.length === 0 || v.length > 31) ctx.error('nfacct: bad --nfacct-name', o.span);
+    if (v.length === 0 || byteLength(v) > 31) ctx.error('nfacct: bad --nfacct-name', o.span);
     else if (ctx.nfacctObjects && !ctx.nfacctObjects.has(v)) ctx.error(`nfacct: accounting object \`${v}' does not exist (create it with \`nfacct add ${v}')`, o.span);
     // libxt_nfacct prints "--nfacct-name " and then xtables_save_string adds its own space.
     return ` --nfacct-name  ${saveString(v)}`;
