@@ -124,6 +124,8 @@ export async function buildTopology(): Promise<Topology> {
 
     routerSysctls(node);
     routerSysctls(nodeB);
+    // kube-proxy sets this when localhost NodePorts are on (the default): 127.0.0.1:NodePort works.
+    sysctl(node, 'net.ipv4.conf.all.route_localnet=1');
 
     veth(client, 'c0', node, 'ext0');
     ip(client, 'addr', 'add', `${CLIENT_IP}/24`, 'dev', 'c0');

@@ -246,6 +246,10 @@ function defineKubeProxyScenarios(): void {
     check({ name: 'clusterip-from-node', from: 'node', src: NODE_EXTERNAL_IP, dst: '10.96.0.10', dport: 80, count: 300 });
   });
 
+  kernelTest('NodePort on 127.0.0.1 from the node itself (localhost NodePorts: out of lo, masqueraded)', () => {
+    check({ name: 'localhost-nodeport', from: 'node', src: '127.0.0.1', dst: '127.0.0.1', dport: 30080, count: 200 });
+  });
+
   kernelTest('NodePort from outside (eTP Cluster: masqueraded, local and remote endpoints)', () => {
     check({ name: 'nodeport', from: 'client', src: CLIENT_IP, dst: NODE_IP, dport: 30080, count: 300 });
   });
