@@ -1,0 +1,140 @@
+// An iptables-save dump and a conntrack listing open in the editor, over real LSP: outline,
+// definition from `-j KUBE-SVC-…` to its declaration, references, a document link to the Service
+// YAML, hover on --probability, diagnostics with drift (related to the manifest and the selector
+// diagnostic), conntrack hover with the Service and the capacity arithmetic, and the lenses.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CodeLens, Diagnostic, DocumentLink, DocumentSymbol, Hover, Location, MarkupContent } from 'vscode-languageserver-protocol';
+import { createTempWorkspace, ensureServerBuilt, LspTestClient, positionAt, positionOf, REPO_ROOT, type TempWorkspace } from './lspClient';
+
+const NODE = 'aks-nodepool1-12345678-vmss000001';
+let ws: TempWorkspace;
+let client: LspTestClient;
+let dump: string;
+let dumpUri: string;
+let svcChain: string;
+let missingEndpoint: string;
+
+function rules(dir: string): string {
+  const r = spawnSync(process.execPath, [join(REPO_ROOT, 'dist', 'cli.js'), 'rules', dir, '--format', 'save-legacy', '--node', NODE], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  return r.stdout;
+}
+
+before(async () => {
+  ensureServerBuilt();
+  ws = createTempWorkspace({
+    'service.yaml': readFileSync(join(REPO_ROOT, 'examples/nginx/service.yaml'), 'utf8'),
+    'deployment.yaml': readFileSync(join(REPO_ROOT, 'examples/nginx/deployment.yaml'), 'utf8'),
+    'broken.yaml': readFileSync(join(REPO_ROOT, 'examples/broken/service-selector-matches-no-pods.yaml'), 'utf8'),
+  });
+  const full = rules(ws.dir);
+  // Drift: the node lost one of nginx's endpoints (the last, unconditional rule of its SVC chain).
+  const last = full.split('\n').find((l) => /^-A KUBE-SVC-\w+ .*"default\/nginx:http -> [\d.]+:80" -j KUBE-SEP-/.test(l))!;
+  assert.ok(last);
+  missingEndpoint = /-> ([\d.]+:80)/.exec(last)![1];
+  dump = full.replace(last + '\n', '');
+  svcChain = /KUBE-SVC-\w{16}/.exec(last)![0];
+  client = await LspTestClient.start({ workspaceFolders: [ws.uri], configuration: { kubePacketPath: { conntrack: { max: 262144 } } } });
+  await client.waitForReady();
+  dumpUri = ws.write(`iptables-save-${NODE}.txt`, dump);
+  await client.open(dumpUri, dump, 'iptables');
+});
+
+after(async () => {
+  await client?.stop();
+  ws?.dispose();
+});
+
+test('outline: tables, chains with rule counts and their Service', async () => {
+  const symbols = await client.request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: dumpUri } });
+  assert.deepEqual(symbols.map((s) => s.name).filter((n) => n !== 'mangle'), ['filter', 'nat']);
+  const svc = symbols[1].children!.find((c) => c.name === svcChain);
+  assert.ok(svc);
+  assert.match(svc.detail ?? '', /^3 rules · default\/nginx:http$/);
+});
+
+test('definition from -j KUBE-SVC-… to its declaration; references list every jump', async () => {
+  const jump = dump.indexOf(`-j ${svcChain}`) + 3;
+  const defs = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: dumpUri }, position: positionAt(dump, jump + 2) });
+  const decl = positionOf(dump, `:${svcChain} `, 1);
+  assert.deepEqual(defs.map((d) => d.range.start), [decl]);
+  const refs = await client.request<Location[]>('textDocument/references', { textDocument: { uri: dumpUri }, position: decl, context: { includeDeclaration: false } });
+  const expected = dump.split('\n').filter((l) => l.endsWith(`-j ${svcChain}`)).length;
+  assert.ok(expected >= 2);
+  assert.equal(refs.length, expected);
+});
+
+test('document links from per-Service chains to the Service YAML', async () => {
+  const links = await client.request<DocumentLink[]>('textDocument/documentLink', { textDocument: { uri: dumpUri } });
+  const decl = positionOf(dump, `:${svcChain} `, 1);
+  const link = links.find((l) => l.range.start.line === decl.line && l.range.start.character === decl.character);
+  assert.ok(link, JSON.stringify(links.slice(0, 3)));
+  assert.ok(link.target!.startsWith(ws.fileUri('service.yaml') + '#L'), link.target);
+  assert.match(link.tooltip ?? '', /default\/nginx:http/);
+  assert.ok(links.some((l) => /endpoint chain for endpoint 10\.244/.test(l.tooltip ?? '')));
+});
+
+test('hover on --probability: the share of the Service traffic', async () => {
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: dumpUri }, position: positionOf(dump, '--probability 0.33333333349', 3) });
+  assert.ok(hover);
+  const value = (hover.contents as MarkupContent).value;
+  assert.match(value, /100% of the packets entering `KUBE-SVC-\w+` reach this rule; it takes 33\.3% of those/);
+  assert.match(value, /Endpoint `10\.244\.\d+\.\d+:80` gets 33\.3% of the traffic of `default\/nginx:http`/);
+});
+
+test('hover on a chain declaration and on KUBE-MARK-MASQ', async () => {
+  const chain = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: dumpUri }, position: positionOf(dump, `:${svcChain} `, 2) });
+  assert.match((chain!.contents as MarkupContent).value, /Service port `default\/nginx:http`[\s\S]*3 rules[\s\S]*Jumped to from `KUBE-EXT-\w+`, `KUBE-SERVICES`/);
+  const masq = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: dumpUri }, position: positionOf(dump, '-j KUBE-MARK-MASQ', 5) });
+  assert.ok(masq);
+  assert.match((masq.contents as MarkupContent).value, /KUBE-MARK-MASQ/);
+});
+
+test('diagnostics: drift against the node, linked to the Service; the REJECT linked to the selector diagnostic', async () => {
+  const diags: Diagnostic[] = await client.waitForDiagnostics(dumpUri, (d) => d.some((x) => x.code === 'drift-endpoints-differ'));
+  const drift = diags.find((d) => d.code === 'drift-endpoints-differ')!;
+  assert.equal(drift.source, 'kube-packet-path');
+  assert.ok(String(drift.message).includes(`missing on the node: ${missingEndpoint}`), String(drift.message));
+  assert.ok(drift.relatedInformation?.some((r) => r.location.uri === ws.fileUri('service.yaml')));
+  const reject = diags.find((d) => d.code === 'drift-no-endpoints');
+  assert.ok(reject, JSON.stringify(diags.map((d) => d.code)));
+  assert.ok(reject.relatedInformation?.some((r) => r.location.uri === ws.fileUri('broken.yaml') && /selector/.test(r.message)), JSON.stringify(reject.relatedInformation));
+});
+
+test('Trace from here lenses on the KUBE-SERVICES rules, with the dump as the rules', async () => {
+  const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: dumpUri } });
+  const trace = lenses.filter((l) => l.command?.title.startsWith('Trace from here'));
+  assert.ok(trace.length >= 2, JSON.stringify(lenses.map((l) => l.command?.title)));
+  const scenario = trace[0].command!.arguments![0];
+  assert.deepEqual(scenario.rules, { dumpUri });
+  assert.equal(scenario.node, NODE);
+  assert.deepEqual(scenario.target, { kind: 'Service', namespace: 'default', name: 'nginx', port: 'http' });
+});
+
+test('conntrack: hover decodes the entry to the Service; capacity uses kubePacketPath.conntrack.max; lens per Service', async () => {
+  const ip = /-d ([\d.]+)\/32 -p tcp -m comment --comment "default\/nginx:http cluster IP"/.exec(dump)![1];
+  const text = [
+    `tcp      6 117 TIME_WAIT src=10.244.0.9 dst=${ip} sport=40000 dport=80 src=10.244.2.92 dst=10.244.0.9 sport=80 dport=40000 [ASSURED] mark=0 use=1`,
+    `tcp      6 86399 ESTABLISHED src=10.224.0.4 dst=${ip} sport=40001 dport=80 src=10.244.1.159 dst=10.224.0.5 sport=80 dport=40001 [ASSURED] mark=0 use=1`,
+    'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.',
+    '',
+  ].join('\n');
+  const uri = ws.write('node.conntrack', text);
+  await client.open(uri, text, 'conntrack');
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 30 } });
+  assert.ok(hover);
+  const value = (hover.contents as MarkupContent).value;
+  assert.ok(value.includes(`- client: \`10.244.0.9:40000\``), value);
+  assert.ok(value.includes(`- asked for: \`${ip}:80\` — Service \`default/nginx:http\``), value);
+  assert.ok(value.includes('- answered by: `10.244.2.92:80`'), value);
+  assert.match(value, /DNAT: yes; SNAT\/masquerade: no/);
+  assert.match(value, /262,144 entries \/ 120 s ≈ 2,184 new connections per second/);
+  const second = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 30 } });
+  assert.match((second!.contents as MarkupContent).value, /SNAT\/masquerade: yes/);
+  const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+  assert.deepEqual(lenses.map((l) => l.command?.title), ['Service default/nginx:http: 2 entries, 2 DNAT, 1 SNAT → 10.244.1.159:80 ×1, 10.244.2.92:80 ×1']);
+});
