@@ -228,6 +228,10 @@ test('listing options text reads back phrase by phrase', () => {
     key: '(listing) --text owner UID match 0 ; -m (listing) ; -j X',
     losses: ['Line 3: the options text `owner UID match 0` could not be read back into matches; it is kept as text.'],
   });
+  const names = parseDump('Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACCEPT     tcp  --  anywhere             anywhere             tcp dpt:http\nDROP       all  --  node1.example        anywhere\n');
+  assert.deepEqual(names.errors, []);
+  assert.deepEqual(names.tables[0].chains[0].rules.map((r) => canonicalRuleKey(r)), [' -p tcp ; -m tcp ; tcp --dport http ; -j ACCEPT', ' -s node1.example ; -j DROP']);
+  assert.ok(names.losses.some((l) => l.startsWith('Listed without -n')), names.losses.join(' | '));
   const noV = parseDump('Chain INPUT (policy ACCEPT)\ntarget     prot opt source               destination\nACCEPT     0    --  10.0.0.0/8           0.0.0.0/0\n');
   assert.deepEqual(noV.errors, []);
   assert.ok(noV.losses.includes('Without -v the listing has no counters and no interfaces: `-i`/`-o` conditions are not shown at all.'));

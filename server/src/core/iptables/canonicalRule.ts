@@ -32,7 +32,9 @@ function hex(n: number): string {
 
 function normalizeAddress(v: string, family: IpFamily): string {
   if (v.includes('/')) return v;
-  return v + (v.includes(':') || family === 'ipv6' ? '/128' : '/32');
+  if (v.includes(':')) return v + '/128';
+  if (/^\d+(\.\d+){3}$/.test(v)) return v + '/32';
+  return family === 'ipv6' && /^[0-9a-f:]+$/i.test(v) ? v + '/128' : v; // a host name (listing without -n)
 }
 
 function normalizeMarkMatch(v: string): string {

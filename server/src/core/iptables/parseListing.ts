@@ -25,6 +25,7 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   let rounded = false;
   let verbose = false;
   let sawHeaderWithoutV = false;
+  let sawNames = false;
   const n = text.length;
   let pos = 0;
   let line = 0;
@@ -93,6 +94,7 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
           rounded ||= row.rounded;
           if (row.v6) sawV6 = true;
           if (row.v4) sawV4 = true;
+          if (row.names) sawNames = true;
         }
       }
     }
@@ -103,6 +105,7 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   if (rounded) losses.add('Counters are rounded to K/M/G/T units (list with -x for exact numbers).');
   if (sawHeaderWithoutV) losses.add('Without -v the listing has no counters and no interfaces: `-i`/`-o` conditions are not shown at all.');
   if (verbose) losses.add('Interfaces printed as `*` mean any interface.');
+  if (sawNames) losses.add('Listed without -n: addresses and ports are shown as names (`anywhere`, host names, `dpt:http`); names were kept as written and are not resolved.');
   for (const l of lossLines) losses.add(l);
 
   const outChains: Chain[] = chains.map((c) => {
@@ -155,7 +158,7 @@ function splitWords(text: string, from: number, to: number): Word[] {
   return words;
 }
 
-interface RowResult { rule?: Rule; error?: string; rounded: boolean; v4: boolean; v6: boolean }
+interface RowResult { rule?: Rule; error?: string; rounded: boolean; v4: boolean; v6: boolean; names?: boolean }
 
 const OPT_COLUMN = /^(--|-f|!f)$/;
 
@@ -168,6 +171,7 @@ function parseRow(text: string, s: number, e: number, columns: readonly string[]
   let targetWord: Word | undefined;
   let v4 = false;
   let v6 = false;
+  let names = false;
   let proto: string | undefined;
   const need = (what: string): RowResult => ({ error: `Truncated row: missing the ${what} column`, rounded, v4, v6 });
   for (const col of columns) {
@@ -221,7 +225,13 @@ function parseRow(text: string, s: number, e: number, columns: readonly string[]
       const v = words[w].text;
       const neg = v.startsWith('!');
       const addr = neg ? v.slice(1) : v;
-      if (addr.includes(':')) v6 = true;
+      if (addr === 'anywhere') {
+        names = true;
+        w++;
+        continue;
+      }
+      if (/[a-z]/i.test(addr) && !addr.includes(':')) names = true;
+      else if (addr.includes(':')) v6 = true;
       else v4 = true;
       if (addr !== '0.0.0.0/0' && addr !== '::/0') {
         base.push({ name: col === 'source' ? '-s' : '-d', values: [addr], negated: neg, span: { start: words[w].start, end: words[w].end } });
@@ -259,7 +269,7 @@ function parseRow(text: string, s: number, e: number, columns: readonly string[]
   }
   if (comment !== undefined) rule.comment = comment;
   void proto;
-  return { rule, rounded, v4, v6 };
+  return { rule, rounded, v4, v6, names };
 }
 
 const PORT_WORD = /^(dpts?|spts?):(!?)(.+)$/;
