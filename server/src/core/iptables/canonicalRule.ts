@@ -30,11 +30,11 @@ function hex(n: number): string {
   return '0x' + (n >>> 0).toString(16);
 }
 
-function normalizeAddress(v: string, family: IpFamily): string {
+function normalizeAddress(v: string): string {
   if (v.includes('/')) return v;
   if (v.includes(':')) return v + '/128';
   if (/^\d+(\.\d+){3}$/.test(v)) return v + '/32';
-  return family === 'ipv6' && /^[0-9a-f:]+$/i.test(v) ? v + '/128' : v; // a host name (listing without -n)
+  return v; // a host name (a listing without -n)
 }
 
 function normalizeMarkMatch(v: string): string {
@@ -47,7 +47,7 @@ function normalizeMarkMatch(v: string): string {
 
 function normalizeValues(module: string, name: string, values: readonly string[], family: IpFamily): string {
   switch (name) {
-    case '-s': case '-d': return values.map((v) => normalizeAddress(v, family)).join(' ');
+    case '-s': case '-d': return values.map(normalizeAddress).join(' ');
     case '-p': return values.map((v) => protocolModule(v)).join(' ');
     case '--probability': return values.map((v) => String(Number(v))).join(' ');
     case '--ctstate': case '--state': return values.map((v) => v.split(',').sort().join(',')).join(' ');
