@@ -45,7 +45,7 @@ function normalizeMarkMatch(v: string): string {
   return `${hex(x)}/${hex(m)}`;
 }
 
-function normalizeValues(module: string, name: string, values: readonly string[], family: IpFamily): string {
+function normalizeValues(module: string, name: string, values: readonly string[]): string {
   switch (name) {
     case '-s': case '-d': return values.map(normalizeAddress).join(' ');
     case '-p': return values.map((v) => protocolModule(v)).join(' ');
@@ -77,7 +77,7 @@ export function canonicalRuleKey(rule: Rule, family: IpFamily = 'ipv4'): string 
         if (name === '--rsource' || name === '--rdest') recentSide = true;
         if (name === '--mask') recentMask = true;
       }
-      const values = normalizeValues(module, name, o.values, family);
+      const values = normalizeValues(module, name, o.values);
       parts.push(`${module}${o.negated ? ' !' : ''} ${name}${values === '' ? '' : ' ' + values}`);
     }
     if (module === 'recent') {
