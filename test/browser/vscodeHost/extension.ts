@@ -13,8 +13,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const record = (event: Record<string, unknown>) => appendFileSync(log, JSON.stringify({ at: Date.now(), ...event }) + '\n');
   const fixture = (name: string) => JSON.parse(readFileSync(join(context.extensionPath, 'fixtures', name + '.json'), 'utf8')) as PathTrace;
   const workspace = vscode.workspace.workspaceFolders?.[0]?.uri.toString() ?? '';
-  // The recorded traces point into /workspace/examples; here the workspace is a temporary folder.
-  const rebase = (trace: PathTrace): PathTrace => JSON.parse(JSON.stringify(trace).split('file:///workspace/examples').join(workspace)) as PathTrace;
+  // The recorded traces point at examples/... relative to the repository; here the workspace is a
+  // temporary copy of examples/.
+  const rebase = (trace: PathTrace): PathTrace => JSON.parse(JSON.stringify(trace).split('"uri":"examples/').join(`"uri":"${workspace}/`)) as PathTrace;
   const traceFor = (scenario: TraceScenario): PathTrace => {
     const base = scenario.externalTrafficPolicy === 'Local' ? fixture('nginx-etp-local-drop') : fixture('nginx-loadbalancer-external');
     return { ...rebase(base), scenario };
