@@ -1,14 +1,16 @@
 /**
  * Benchmark (not a test): one trace on a parsed 10,000-Service dump (about 160,000 lines) must take
- * under 5 ms. The dump is kube-proxy-shaped restore text for a synthetic cluster, written here
- * directly (deterministic, assumed data): Service i has ClusterIP 172.16.x.y port 80, NodePort
- * 30000 + i mod 2700, and 3 endpoints 10.x.y.z:8080, with kube-proxy's chain layout (KUBE-SERVICES →
- * KUBE-SVC-… → KUBE-SEP-…, KUBE-MARK-MASQ, KUBE-NODEPORTS, KUBE-POSTROUTING), 16 lines per Service.
- * (`generateRules` could write the same, but takes over a minute for 10,000 Services today.)
+ * under 5 ms. The dump is kube-proxy's own output for a synthetic cluster (deterministic, assumed
+ * data): Service i has ClusterIP 172.16.x.y port 80 and 3 endpoints 10.x.y.z:8080, every tenth
+ * one is a NodePort (30000 + i/10), written by `generateRules` and completed with kube-proxy's
+ * built-in jump rules (`completeNodeRuleset`), so the chains are as long as a real node's.
  *
  * Run: `node --import tsx bench/tracePacket.bench.ts [services]`.
  */
 import { parseDump } from '../server/src/core/iptables/parseDump';
+import { defaultProxierConfig } from '../server/src/core/kubeproxy/config';
+import { generateRules } from '../server/src/core/kubeproxy/generateRules';
+import { completeNodeRuleset } from '../server/src/core/save/completeNodeRuleset';
 import { prepareRuleset, tracePacket } from '../server/src/core/simulator/tracePacket';
 import type { TraceRequest } from '../server/src/core/simulator/types';
 
@@ -23,53 +25,31 @@ function endpointIp(i: number, e: number): string {
   return `10.${1 + Math.floor(n / 65000)}.${Math.floor((n % 65000) / 250)}.${(n % 250) + 1}`;
 }
 
-/** A short deterministic chain suffix (not kube-proxy's hash: only the shape matters here). */
-function suffix(kind: number, i: number, e = 0): string {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let n = (i * 7 + e) * 4 + kind;
-  let out = '';
-  for (let k = 0; k < 16; k++) {
-    out += alphabet[(n + k * 13) % 32];
-    n = Math.floor(n / 32) + k;
-  }
-  return out;
+function nodePort(i: number): number {
+  return 30000 + Math.floor(i / 10);
 }
 
-/** The restore text of a synthetic cluster with `count` Services (kube-proxy's layout; assumed data). */
+/** The node's whole ruleset for a synthetic cluster of `count` Services (assumed data). */
 export function makeDump(count: number): string {
-  const decl: string[] = [':KUBE-SERVICES - [0:0]', ':KUBE-NODEPORTS - [0:0]', ':KUBE-POSTROUTING - [0:0]', ':KUBE-MARK-MASQ - [0:0]'];
-  const services: string[] = [];
-  const nodeports: string[] = [];
-  const chains: string[] = [];
+  const services: unknown[] = [];
+  const endpointSlices: unknown[] = [];
   for (let i = 0; i < count; i++) {
-    const svc = `KUBE-SVC-${suffix(0, i)}`;
-    const name = `bench/svc${i}:http`;
-    decl.push(`:${svc} - [0:0]`);
-    services.push(`-A KUBE-SERVICES -m comment --comment "${name} cluster IP" -m tcp -p tcp -d ${clusterIp(i)} --dport 80 -j ${svc}`);
-    nodeports.push(`-A KUBE-NODEPORTS -m comment --comment ${name} -m tcp -p tcp --dport ${30000 + (i % 2700)} -j ${svc}`);
-    chains.push(`-A ${svc} -m comment --comment "${name} cluster IP" -m tcp -p tcp -d ${clusterIp(i)} --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ`);
-    for (let e = 0; e < 3; e++) {
-      const sep = `KUBE-SEP-${suffix(1, i, e)}`;
-      decl.push(`:${sep} - [0:0]`);
-      const prob = e === 0 ? ' -m statistic --mode random --probability 0.33333333349' : e === 1 ? ' -m statistic --mode random --probability 0.50000000000' : '';
-      chains.push(`-A ${svc} -m comment --comment "${name} -> ${endpointIp(i, e)}:8080"${prob} -j ${sep}`);
-      chains.push(`-A ${sep} -m comment --comment ${name} -s ${endpointIp(i, e)} -j KUBE-MARK-MASQ`);
-      chains.push(`-A ${sep} -m comment --comment ${name} -m tcp -p tcp -j DNAT --to-destination ${endpointIp(i, e)}:8080`);
-    }
+    const name = `svc${i}`;
+    const port: Record<string, unknown> = { name: 'http', port: 80, targetPort: 8080, protocol: 'TCP' };
+    if (i % 10 === 0) port.nodePort = nodePort(i);
+    services.push({
+      apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'bench', name },
+      spec: { type: i % 10 === 0 ? 'NodePort' : 'ClusterIP', clusterIP: clusterIp(i), selector: { app: name }, ports: [port] },
+    });
+    endpointSlices.push({
+      apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', addressType: 'IPv4',
+      metadata: { namespace: 'bench', name: `${name}-1`, labels: { 'kubernetes.io/service-name': name } },
+      endpoints: [0, 1, 2].map((e) => ({ addresses: [endpointIp(i, e)], conditions: { ready: true }, nodeName: e === 0 ? 'node' : 'other' })),
+      ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    });
   }
-  return [
-    '*nat', ':PREROUTING ACCEPT [0:0]', ':INPUT ACCEPT [0:0]', ':OUTPUT ACCEPT [0:0]', ':POSTROUTING ACCEPT [0:0]', ...decl,
-    '-A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A OUTPUT -m comment --comment "kubernetes service portals" -j KUBE-SERVICES',
-    '-A POSTROUTING -m comment --comment "kubernetes postrouting rules" -j KUBE-POSTROUTING',
-    '-A KUBE-POSTROUTING -m mark ! --mark 0x4000/0x4000 -j RETURN',
-    '-A KUBE-POSTROUTING -j MARK --xor-mark 0x4000',
-    '-A KUBE-POSTROUTING -m comment --comment "kubernetes service traffic requiring SNAT" -j MASQUERADE --random-fully',
-    '-A KUBE-MARK-MASQ -j MARK --or-mark 0x4000',
-    ...services,
-    '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports; NOTE: this must be the last rule in this chain" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS',
-    ...nodeports, ...chains, 'COMMIT', '',
-  ].join('\n');
+  const config = { ...defaultProxierConfig(), nodeIPs: [NODE_IP], localDetector: { mode: 'ClusterCIDR' as const, cidrs: ['10.0.0.0/8'] } };
+  return completeNodeRuleset(generateRules({ services, endpointSlices, config }).restore, { family: 'ipv4' });
 }
 
 function time<T>(fn: () => T): { value: T; ms: number } {
@@ -88,7 +68,7 @@ export function runTracePacketBench(count = 10_000): { lines: number; parseMs: n
     // The last Service: the longest linear scan of KUBE-SERVICES.
     { packet: { src: '10.200.0.9', sport: 40000, dst: clusterIp(last), dport: 80, proto: 'tcp' }, from: 'pod', localAddresses: [NODE_IP, '127.0.0.1'] },
     // A NodePort from outside: all of KUBE-SERVICES, then KUBE-NODEPORTS.
-    { packet: { src: '203.0.113.7', sport: 40000, dst: NODE_IP, dport: 30000 + (last % 2700), proto: 'tcp' }, from: 'outside', localAddresses: [NODE_IP, '127.0.0.1'] },
+    { packet: { src: '203.0.113.7', sport: 40000, dst: NODE_IP, dport: nodePort(last - (last % 10)), proto: 'tcp' }, from: 'outside', localAddresses: [NODE_IP, '127.0.0.1'] },
     // Not a Service at all.
     { packet: { src: '203.0.113.7', sport: 40000, dst: '10.99.99.99', dport: 443, proto: 'tcp' }, from: 'outside', localAddresses: [NODE_IP, '127.0.0.1'] },
   ];
