@@ -26,7 +26,7 @@ test('explainTarget: verdicts, NAT, MARK with the masquerade bit, kube-proxy cha
   checkTarget('-j DROP', 'Drops the packet silently: nothing is sent back, so the client waits until it times out.');
   checkTarget('-j REJECT', 'Rejects the packet: it is dropped and the sender gets an ICMP port-unreachable error (the default), so the connection fails at once ("connection refused").');
   checkTarget('-j REJECT --reject-with tcp-reset', 'Rejects the packet: it is dropped and the sender gets a TCP reset (RST), so the connection fails at once ("connection refused").');
-  checkTarget('-j REJECT --reject-with icmp-host-unreachable', 'Rejects the packet: it is dropped and the sender gets an ICMP host unreachable error (--reject-with icmp-host-unreachable), so the connection fails at once ("connection refused").');
+  checkTarget('-j REJECT --reject-with icmp-host-unreachable', 'Rejects the packet: it is dropped and the sender gets an ICMP host unreachable error (--reject-with icmp-host-unreachable), so the connection fails at once.');
   checkTarget('-j RETURN', 'Stops this chain: evaluation continues in the calling chain after the rule that jumped here; in a built-in chain, the chain\'s policy decides.');
   checkTarget('-p tcp -j DNAT --to-destination 10.180.0.3:80', 'Rewrites the destination to 10.180.0.3:80 (destination NAT) for this packet and, through conntrack, the whole connection; replies get the original address back. It ends the nat chain for this packet.');
   checkTarget('-j SNAT --to-source 192.168.0.2', 'Rewrites the source to 192.168.0.2 (source NAT) for the whole connection; replies are translated back. It ends the nat chain for this packet.');

@@ -34,7 +34,8 @@ export function explainTarget(name: string, options: readonly RuleOption[] = [],
       const how = w === undefined ? 'an ICMP port-unreachable error (the default)'
         : w === 'tcp-reset' ? 'a TCP reset (RST)'
           : `an ICMP ${w.replace(/^icmp6?-/, '').replace(/-/g, ' ')} error (--reject-with ${w})`;
-      return `Rejects the packet: it is dropped and the sender gets ${how}, so the connection fails at once ("connection refused").`;
+      const refused = w === undefined || w === 'tcp-reset' || /port-unreach/.test(w);
+      return `Rejects the packet: it is dropped and the sender gets ${how}, so the connection fails at once${refused ? ' ("connection refused")' : ''}.`;
     }
     case 'RETURN':
       return 'Stops this chain: evaluation continues in the calling chain after the rule that jumped here; in a built-in chain, the chain\'s policy decides.';
