@@ -112,10 +112,13 @@ function buildRuleset(seed: number, family: Family, count: number): Built {
     if (g.chance(0.4)) parts.push(g.negatedNetwork(['-s', '--src', '--source']));
     if (g.chance(0.4)) parts.push(g.negatedNetwork(['-d', '--dst']));
     if (g.chance(0.15)) parts.push([...(g.chance(0.3) ? ['!'] : []), '-i', g.pick(['eth0', 'veth+', 'cni0'])]);
-    if (g.chance(0.15) && table === 'nat') parts.push(['-o', g.pick(['eth1', 'br+'])]);
-    const proto = g.chance(0.6) ? g.pick(['tcp', 'udp', 'sctp', 'TCP', '6', '17']) : undefined;
+    if (g.chance(0.15)) parts.push([...(g.chance(0.3) ? ['!'] : []), g.pick(['-o', '--out-interface']), g.pick(['eth1', 'br+', 'a23456789012345'])]);
+    if (family === 'ipv4' && g.chance(0.1)) parts.push([...(g.chance(0.5) ? ['!'] : []), g.pick(['-f', '--fragment'])]);
+    // A negated protocol (`! -p udp`) loads no protocol match and allows no ports.
+    const negProto = g.chance(0.1) ? g.pick(['udp', 'icmp', '47']) : undefined;
+    const proto = negProto ? undefined : g.chance(0.6) ? g.pick(['tcp', 'udp', 'sctp', 'TCP', '6', '17']) : undefined;
     const protoName = proto === undefined ? undefined : ({ TCP: 'tcp', '6': 'tcp', '17': 'udp' } as Record<string, string>)[proto] ?? proto;
-    if (proto) parts.push(['-p', proto]);
+    if (negProto) parts.push(['!', '-p', negProto]);
     const matchCount = g.int(0, 3);
     let implicitPorts: string[] | undefined;
     for (let m = 0; m < matchCount; m++) {
@@ -239,7 +242,7 @@ function buildRuleset(seed: number, family: Family, count: number): Built {
     } else if (t !== 'none') target = ['-j', t];
     // The IP part, matches and target may come in any order on input; keep target options with -j.
     // multiport and the NAT targets read -p while parsing, so -p goes first when there is one.
-    const all = g.shuffle(parts.filter((p) => p[0] !== '-p'));
+    const all = g.shuffle(parts);
     if (target.length) all.splice(g.int(0, all.length), 0, target);
     if (proto) all.unshift(['-p', proto]);
     const line = `-A ${g.pick(chains)} ${all.flat().join(' ')}`.trimEnd();

@@ -100,6 +100,8 @@ test('what iptables refuses is an error with the span of the culprit; unknown op
   assert.match(dnat.errors[0]?.message ?? '', /Need TCP, UDP, SCTP or DCCP/);
   assert.match(render('-j NO-SUCH-CHAIN').errors[0]?.message ?? '', /Couldn't load target/);
   assert.match(render('-m statistic --mode nth --every 2 -j ACCEPT').errors[0]?.message ?? '', /also requires "--packet"/);
+  assert.match(render('! -p all -j ACCEPT').errors[0]?.message ?? '', /would never match protocol/);
+  assert.match(render('-m multiport --dports 80 -p tcp -j ACCEPT').errors[0]?.message ?? '', /multiport needs/);
 
   const passed = render('-m foo --bar 1 -j LOG --log-prefix "hi "');
   assert.deepEqual(passed.errors.map((e) => e.severity), ['warning', 'warning', 'warning', 'warning']);

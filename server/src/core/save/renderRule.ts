@@ -162,6 +162,7 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
         if (kind === 'p') {
           protoNumber = parseProtocol(v);
           if (protoNumber === undefined) error(`unknown protocol "${v}" specified`, fullSpan);
+          else if (protoNumber === 0 && negated) error('rule would never match protocol', fullSpan);
         }
         if ((kind === 'i' || kind === 'o') && v.length > 15) error(`interface name \`${v}' must be shorter than 16 characters`, fullSpan);
         continue;
@@ -276,7 +277,6 @@ export function renderRuleSpec(tokens: readonly Token[], env: RuleEnv): Rendered
     if (o) middle += `${o.negated ? ' !' : ''} -${k} ${o.value}`;
   }
   if (ip.p && protoNumber !== undefined && protoNumber !== 0) middle += `${ip.p.negated ? ' !' : ''} -p ${protocolName(protoNumber)}`;
-  else if (ip.p && protoNumber === 0 && ip.p.negated) middle += ' ! -p all';
   if (ip.f) middle += `${ip.f.negated ? ' !' : ''} -f`;
 
   let tail = '';
