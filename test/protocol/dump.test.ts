@@ -138,3 +138,29 @@ test('conntrack: hover decodes the entry to the Service; capacity uses kubePacke
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.deepEqual(lenses.map((l) => l.command?.title), ['Service default/nginx:http: 2 entries, 2 DNAT, 1 SNAT → 10.244.1.159:80 ×1, 10.244.2.92:80 ×1']);
 });
+
+test('the Trace from here scenario traces on the dump: only the endpoints left on the node are reached', async () => {
+  const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: dumpUri } });
+  const lens = lenses.find((l) => l.command?.title.startsWith('Trace from here') && / via 10\.0\./.test(l.command.title));
+  assert.ok(lens, JSON.stringify(lenses.map((l) => l.command?.title)));
+  const trace = await client.request<{ branches: { endpoint?: { ip: string; port: number } }[] }>('kpp/tracePacket', lens.command!.arguments![0]);
+  const all = trace.branches.map((b) => (b.endpoint ? `${b.endpoint.ip}:${b.endpoint.port}` : 'none')).sort();
+  const reached = all.filter((e) => e.startsWith('10.244.'));
+  assert.equal(reached.length, 2, all.join(', '));
+  assert.ok(!reached.includes(missingEndpoint), reached.join(', '));
+  // The chain lost its last, unconditional rule: a third of the connections fall through un-DNATed.
+  assert.equal(all.length, 3, all.join(', '));
+  assert.equal(trace.branches[0] && (lens.command!.arguments![0] as { source: string }).source, 'pod-same-node');
+});
+
+test('hover on an address names the pod; checkDump problems show on a broken dump', async () => {
+  const to = /--to-destination (10\.244\.\d+\.\d+:80)/.exec(dump)!;
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri: dumpUri }, position: positionAt(dump, to.index + 20) });
+  assert.ok(hover);
+  assert.match((hover.contents as MarkupContent).value, /pod default\/nginx\\?-\S+ of Deployment\/nginx on node aks/);
+  const broken = '*nat\n:KUBE-SERVICES - [0:0]\n-A KUBE-SERVICES -j KUBE-MISSING\n-A KUBE-SERVICES -j ACCEPT\n-A KUBE-SERVICES -d 10.0.0.1/32 -j DROP\nCOMMIT\n';
+  const uri = ws.write('broken.iptables', broken);
+  await client.open(uri, broken, 'iptables');
+  const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'undeclared-chain'));
+  assert.ok(diags.some((d) => d.code === 'unreachable-rule' && d.range.start.line === 4), JSON.stringify(diags));
+});

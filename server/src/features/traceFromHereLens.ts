@@ -35,7 +35,8 @@ export const traceFromHereLens: CodeLensProvider = {
       if (!dst || !dport) continue;
       let via: Entry;
       let source: SourceKind;
-      if (dst === sp.clusterIP) [via, source] = ['clusterip', 'pod-other-node'];
+      // ClusterIP traffic is DNATed on the sending pod's node: start from a pod on the dump's node.
+      if (dst === sp.clusterIP) [via, source] = ['clusterip', 'pod-same-node'];
       else if (sp.loadBalancerIPs.includes(dst)) [via, source] = ['loadbalancer', 'external'];
       else if (sp.externalIPs.includes(dst)) [via, source] = ['externalip', 'external'];
       else continue;
