@@ -486,3 +486,25 @@ test('REJECT without --reject-with: icmp-port-unreachable, or icmp6-port-unreach
   check(rules, { dst: '10.1.1.1' }, ['1 rejected 203.0.113.7:40000 > 10.1.1.1:80 reason="icmp-port-unreachable"']);
   check(rules, { src: '2001:db8::9', dst: 'fd00::10' }, ['1 rejected [2001:db8::9]:40000 > [fd00::10]:80 reason="icmp6-port-unreachable"']);
 });
+
+test('conntrack tuple fields: original tuple as the packet arrived, reply tuple the inverse after NAT', () => {
+  const dnat = nat('-A PREROUTING -j DNAT --to-destination 10.1.0.1:8080');
+  const cases: [string, boolean][] = [
+    ['--ctorigdst 10.96.0.10', true],
+    ['--ctorigdst 10.1.0.1', false],
+    ['--ctorigsrc 203.0.113.0/24', true],
+    ['--ctreplsrc 10.1.0.1', true],
+    ['--ctrepldst 203.0.113.7', true],
+    ['--ctorigdstport 80', true],
+    ['--ctreplsrcport 8080', true],
+    ['--ctrepldstport 1:1024', false],
+    ['! --ctreplsrc 10.1.0.1', false],
+    ['--ctdir ORIGINAL', true],
+    ['--ctdir REPLY', false],
+    ['--ctstatus CONFIRMED', false],
+  ];
+  for (const [m, drops] of cases) {
+    const r = trace(filter(`-A FORWARD -m conntrack ${m} -j DROP`) + dnat, { dst: '10.96.0.10' });
+    assert.deepEqual(r.outcomes.map((o) => o.verdict), [drops ? 'dropped' : 'forwarded'], m);
+  }
+});

@@ -420,45 +420,38 @@ function compileConntrack(match: Match): Predicate[] {
       case '--ctdir':
         preds.push(negate(() => values[0] === 'ORIGINAL', opt.negated));
         break;
-      case '--ctorigsrc':
-      case '--ctorigdst':
-      case '--ctreplsrc':
-      case '--ctrepldst': {
-        const c = parseCidr(firstValue(opt));
-        if (!c) {
-          preds.push(undecidable(`conntrack ${opt.name} ${firstValue(opt)}: not an address`));
-          break;
+      default: {
+        // Tuple fields. The reply tuple of a new connection is the inverse of the packet after NAT.
+        const address = CT_ADDRESS_FIELDS[opt.name];
+        const port = CT_PORT_FIELDS[opt.name];
+        if (address) {
+          const c = parseCidr(firstValue(opt));
+          preds.push(c ? negate((ctx) => cidrContains(c, address(ctx)), opt.negated) : undecidable(`conntrack ${opt.name} ${firstValue(opt)}: not an address`));
+        } else if (port) {
+          const r = parsePortRange(firstValue(opt));
+          preds.push(r ? negate((ctx) => port(ctx) >= r[0] && port(ctx) <= r[1], opt.negated) : undecidable(`conntrack ${opt.name} ${firstValue(opt)}: not a port`));
+        } else {
+          preds.push(undecidable(`conntrack ${opt.name} is not simulated`));
         }
-        // The reply tuple of a new connection is the inverse of the packet after NAT.
-        const pick: (ctx: MatchContext) => Ip =
-          opt.name === '--ctorigsrc' ? (ctx) => ctx.originalSrc
-            : opt.name === '--ctorigdst' ? (ctx) => ctx.originalDst
-              : opt.name === '--ctreplsrc' ? (ctx) => ctx.dst : (ctx) => ctx.src;
-        preds.push(negate((ctx) => cidrContains(c, pick(ctx)), opt.negated));
-        break;
       }
-      case '--ctorigsrcport':
-      case '--ctorigdstport':
-      case '--ctreplsrcport':
-      case '--ctrepldstport': {
-        const r = parsePortRange(firstValue(opt));
-        if (!r) {
-          preds.push(undecidable(`conntrack ${opt.name} ${firstValue(opt)}: not a port`));
-          break;
-        }
-        const pick: (ctx: MatchContext) => number =
-          opt.name === '--ctorigsrcport' ? (ctx) => ctx.original.sport
-            : opt.name === '--ctorigdstport' ? (ctx) => ctx.original.dport
-              : opt.name === '--ctreplsrcport' ? (ctx) => ctx.packet.dport : (ctx) => ctx.packet.sport;
-        preds.push(negate((ctx) => pick(ctx) >= r[0] && pick(ctx) <= r[1], opt.negated));
-        break;
-      }
-      default:
-        preds.push(undecidable(`conntrack ${opt.name} is not simulated`));
     }
   }
   return preds;
 }
+
+const CT_ADDRESS_FIELDS: Readonly<Record<string, (ctx: MatchContext) => Ip>> = {
+  '--ctorigsrc': (ctx) => ctx.originalSrc,
+  '--ctorigdst': (ctx) => ctx.originalDst,
+  '--ctreplsrc': (ctx) => ctx.dst,
+  '--ctrepldst': (ctx) => ctx.src,
+};
+const CT_PORT_FIELDS: Readonly<Record<string, (ctx: MatchContext) => number>> = {
+  '--ctorigsrcport': (ctx) => ctx.original.sport,
+  '--ctorigdstport': (ctx) => ctx.original.dport,
+  '--ctreplsrcport': (ctx) => ctx.packet.dport,
+  '--ctrepldstport': (ctx) => ctx.packet.sport,
+};
+
 
 function compileRecent(match: Match, recentSet: string[]): Predicate[] {
   let name = 'DEFAULT';
