@@ -188,6 +188,14 @@ const optList: RuleOption[] = [];
 /** The group of each option in optList; -1 for target options. */
 const optGroup: number[] = [];
 
+function newGroup(g: number, module: string, start: number, end: number): number {
+  groupModule[g] = module;
+  groupStart[g] = start;
+  groupEnd[g] = end;
+  groupCount[g] = 0;
+  return g;
+}
+
 /** Parses words `from`.. of the scanned line as a rule specification. Never throws. */
 export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = new Interner()): RuleSpec {
   let errors: ParseError[] | undefined;
@@ -207,13 +215,6 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
   let protocolSeen = false;
   const n = w.count;
 
-  const newGroup = (module: string, start: number, end: number): number => {
-    groupModule[groups] = module;
-    groupStart[groups] = start;
-    groupEnd[groups] = end;
-    groupCount[groups] = 0;
-    return groups++;
-  };
 
   let pendingNegation = -1;
   let i = from;
@@ -239,7 +240,7 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         i++;
         continue;
       }
-      current = newGroup(wordAt(w, i + 1, intern), wStart, w.ends[i + 1]);
+      current = newGroup(groups++, wordAt(w, i + 1, intern), wStart, w.ends[i + 1]);
       pendingNegation = -1;
       i += 2;
       continue;
@@ -310,7 +311,7 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
       targetOpts++;
       targetEnd = end;
     } else if (BASE_ALIASES[word] !== undefined) {
-      if (base < 0) base = newGroup('', optStart, end);
+      if (base < 0) base = newGroup(groups++, '', optStart, end);
       group = base;
       if (BASE_ALIASES[word] === '-p' && values.length > 0) {
         protocol = values[0];
@@ -331,11 +332,11 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         const module = protocol !== undefined ? protocolModule(protocol) : '';
         group = -1;
         for (let g = 0; g < groups; g++) if (groupModule[g] === module) { group = g; break; }
-        if (group < 0) group = newGroup(module, optStart, end);
+        if (group < 0) group = newGroup(groups++, module, optStart, end);
       }
       if (group < 0) {
         // An option before any -m that is not a base match: keep it with the base matches.
-        if (base < 0) base = newGroup('', optStart, end);
+        if (base < 0) base = newGroup(groups++, '', optStart, end);
         group = base;
         errors = pushError(errors, `Option ${word} outside any -m module`, wStart, wEnd, 'warning');
       }
