@@ -6,6 +6,8 @@
  * by hash, and the pre-1.6 unnamed-port hash is accepted.
  */
 import { describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
 import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { generateRules } from '../../../server/src/core/kubeproxy/generateRules';
@@ -144,5 +146,37 @@ describe('mapChains', { skip: !overall }, () => {
     const svc4 = map.owners.filter((o) => o.svcPortName === 'ns4/svc4:p80');
     assert.deepEqual(svc4.map((o) => o.kind).sort(), ['ext', 'sep', 'sep', 'svc']);
     assert.ok(svc4.every((o) => o.via === 'comment' && o.servicePort === undefined));
+  });
+});
+
+describe('drift: the kernel\'s own dumps of TestOverallIPTablesRules (legacy, nft, counters, -S, -L) against its manifests', { skip: !overall }, () => {
+  const fixtures = ['overall-legacy.save', 'overall-nft.save', 'overall-legacy-counters.save', 'overall-nft-counters.save', 'overall-nat.S.txt', 'overall-nat.L.txt', 'overall-nat.Lx.txt'];
+  for (const name of fixtures) {
+    test(name, () => {
+      const text = readFileSync(join(__dirname, '..', '..', 'fixtures', 'dumps', name), 'utf8');
+      const input = corpusInput(overall!);
+      const generated = generateRules(input);
+      const dump = parseDump(text);
+      const map = mapChains(dump, generated.servicePorts);
+      assert.ok(map.owners.length >= 15, `${map.owners.length} chains mapped`);
+      for (const o of map.owners) assert.ok(o.servicePort, `${o.chain} (${o.via})`);
+      const findings = detectDrift({ dump, generated, expected: parseDump(generated.restore), map }).filter((f) => !(f.code === 'drift-no-endpoints' && f.workspaceAgrees));
+      // -S/-L of the nat table alone cannot show the filter table's REJECTs; everything else must agree.
+      assert.deepEqual(findings.map((f) => `${f.code}: ${f.message}`), []);
+    });
+  }
+});
+
+describe('drift: the kernel dump against mutated manifests', { skip: !overall }, () => {
+  const text = (): string => readFileSync(join(__dirname, '..', '..', 'fixtures', 'dumps', 'overall-nft-counters.save'), 'utf8');
+  test('an endpoint dropped and an eTP changed show on the real nft dump with counters', () => {
+    const input = mutate(corpusInput(overall!), (services, slices) => {
+      const sl = slice(slices, 'ns4', 'svc4');
+      sl.endpoints = sl.endpoints.slice(1);
+      const s = service(services, 'ns2', 'svc2');
+      s.spec.externalTrafficPolicy = 'Cluster';
+      delete s.spec.healthCheckNodePort;
+    });
+    assert.deepEqual([...new Set(driftCodes(text(), input))].sort(), ['drift-endpoints-differ', 'drift-traffic-policy']);
   });
 });

@@ -158,6 +158,7 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
   const fallbackSpan: Span = natTable?.span ?? dump.tables[0]?.span ?? { start: 0, end: 0 };
   const node = input.nodeName ? ` on node ${input.nodeName}` : ' on this node';
   const findings: DriftFinding[] = [];
+  const dumpHasFilter = dump.tables.some((t) => t.name === 'filter');
   const dumpHasComments = dump.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.comment !== undefined)));
 
   for (const sp of sps) {
@@ -191,8 +192,9 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
     if (actualChains.length === 0) continue;
 
     const policy = (s: ServicePortShape): string => (s.kinds.has('svc') && s.kinds.has('svl') ? 'SVC and SVL' : s.kinds.has('svl') ? 'SVL (Local)' : s.kinds.has('svc') ? 'SVC (Cluster)' : 'neither SVC nor SVL');
-    // Without comments (large clusters), "has no local endpoints" DROPs cannot be told apart: use the EXT jumps only.
-    const externalLocal = (s: ServicePortShape): boolean => s.externalVia.has('svl') || (dumpHasComments && s.noLocalEndpointsDrops > 0);
+    // Without comments (large clusters) "has no local endpoints" DROPs cannot be told apart, and a
+    // dump of the nat table alone (-t nat -S / -L) has none: then use the EXT jumps only.
+    const externalLocal = (s: ServicePortShape): boolean => s.externalVia.has('svl') || (dumpHasComments && dumpHasFilter && s.noLocalEndpointsDrops > 0);
     if (a.kinds.has('ext') && w.kinds.has('ext') && externalLocal(a) !== externalLocal(w)) {
       findings.push({
         code: 'drift-traffic-policy', severity: 'warning', span: at, service,
