@@ -2,7 +2,7 @@ import type { Match, Rule, RuleOption } from '../iptables/model';
 import { canonicalOptionName } from '../iptables/parseRuleSpec';
 import type { Packet } from './types';
 import {
-  cidrContains, ipKey, isLoopback, parseIpv4, isLimitedBroadcast, isMulticast, parseCidr, parseIp, parseIpRange, rangeContains,
+  cidrContains, ipKey, isLoopback, parseIpv4, isLimitedBroadcast, isMulticast, parseCidr, parseIpRange, rangeContains,
   type Cidr, type Ip,
 } from './addresses';
 
@@ -805,6 +805,3 @@ export function compileRule(rule: Rule, isChain: (name: string) => boolean): Com
   }
   return { checks, recentSet: recentSet.length > 0 ? recentSet : NO_NAMES, target: compileTarget(rule, isChain) };
 }
-
-/** Parses an address the simulator needs from a request (exported for the tests and callers). */
-export { parseIp };
