@@ -83,6 +83,15 @@ function markText(mark: number): string | undefined {
   return mark ? '0x' + mark.toString(16) : undefined;
 }
 
+/** What kube-proxy's (and the kubelet's) filter chains are for, in one sentence each. */
+const FILTER_CHAIN_WORDS: Readonly<Record<string, string>> = {
+  'KUBE-SERVICES': 'filter KUBE-SERVICES rejects traffic to Services that have no endpoints, and drops internalTrafficPolicy Local traffic when this node has no local endpoint.',
+  'KUBE-EXTERNAL-SERVICES': 'KUBE-EXTERNAL-SERVICES rejects external traffic (NodePort, LoadBalancer and external IPs) to Services with no endpoints, and drops it for externalTrafficPolicy Local Services with no endpoint on this node.',
+  'KUBE-NODEPORTS': 'filter KUBE-NODEPORTS accepts the health-check NodePort of externalTrafficPolicy Local Services.',
+  'KUBE-PROXY-FIREWALL': 'KUBE-PROXY-FIREWALL drops clients outside a LoadBalancer Service\'s loadBalancerSourceRanges.',
+  'KUBE-FIREWALL': "The kubelet's KUBE-FIREWALL drops packets to 127.0.0.0/8 that do not come from the node itself.",
+};
+
 /** One or two sentences for a hop the simulator reports. */
 function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep['kind']; title: string; explanation: string } {
   const target = targetOf(h.rule);
@@ -99,11 +108,11 @@ function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep
       if (h.chain === 'KUBE-POSTROUTING') return { kind: 'rule', title: 'KUBE-POSTROUTING clears the mark', explanation: 'The masquerade mark is cleared (XOR 0x4000) so it does not leak to other rules; the next rule masquerades the packet.' };
       return { kind: 'rule', title: `MARK in ${h.chain}`, explanation: `The packet mark becomes ${markText(h.mark) ?? '0'}.` };
     case 'accept':
-      return { kind: 'accept', title: `ACCEPT in ${where}`, explanation: comment ? `Accepted by the rule "${comment}".` : `Accepted in ${where}.` };
+      return { kind: 'accept', title: where, explanation: comment ? `Accepted by the rule "${comment}".` : `Accepted in ${where}.` };
     case 'drop':
-      return { kind: 'drop', title: `DROP in ${where}`, explanation: comment ? `Dropped: ${comment}. The client sees no answer and times out.` : `Dropped in ${where}; the client sees no answer and times out.` };
+      return { kind: 'drop', title: where, explanation: comment ? `Dropped: ${comment}. The client sees no answer and times out.` : `Dropped in ${where}; the client sees no answer and times out.` };
     case 'reject':
-      return { kind: 'reject', title: `REJECT in ${where}`, explanation: comment ? `Rejected: ${comment}. The client gets an ICMP error at once (connection refused).` : `Rejected in ${where}; the client gets an ICMP error at once.` };
+      return { kind: 'reject', title: where, explanation: comment ? `Rejected: ${comment}. The client gets an ICMP error at once (connection refused).` : `Rejected in ${where}; the client gets an ICMP error at once.` };
     case 'policy':
       return { kind: 'rule', title: `${where} policy`, explanation: `No rule in ${h.chain} decided, so the chain's policy applies.` };
     case 'return':
@@ -128,9 +137,7 @@ function explainHop(h: Hop, before: Packet, svcLabel: string): { kind: TraceStep
   if (t.startsWith('KUBE-EXT-')) return { kind: 'chain', title: t, explanation: `The destination ${endpointText(before.dst, before.dport)} is an external address of ${svcLabel} (${comment ?? 'external'}); ${t} decides about masquerading before load balancing.` };
   if (t.startsWith('KUBE-FW-')) return { kind: 'chain', title: t, explanation: `${t} checks loadBalancerSourceRanges: only the allowed client ranges go on.` };
   if (t === 'KUBE-MARK-MASQ') return { kind: 'mark-masq', title: 'KUBE-MARK-MASQ', explanation: `${comment ? `Marked for masquerade (${comment}): ` : ''}KUBE-MARK-MASQ sets the 0x4000 bit of the packet mark. Nothing changes yet; KUBE-POSTROUTING will masquerade the packet as it leaves the node.` };
-  if (h.table === 'filter' && /^KUBE-(SERVICES|EXTERNAL-SERVICES|NODEPORTS|PROXY-FIREWALL|FIREWALL)$/.test(t)) {
-    return { kind: 'chain', title: t, explanation: `${where} checks ${t}, where kube-proxy puts its filter verdicts: REJECT for Services with no endpoints, DROP for traffic-policy Local Services without a local endpoint and for clients outside loadBalancerSourceRanges. ${comment ? `(${comment})` : ''}`.trim() };
-  }
+  if (h.table === 'filter' && FILTER_CHAIN_WORDS[t]) return { kind: 'chain', title: t, explanation: FILTER_CHAIN_WORDS[t] };
   if (h.table === 'filter' && t === 'KUBE-FORWARD') return { kind: 'chain', title: t, explanation: 'KUBE-FORWARD accepts forwarded packets that carry the masquerade mark or belong to a known connection, and drops packets conntrack finds INVALID.' };
   if (t === 'KUBE-SERVICES' || t === 'KUBE-NODEPORTS') return { kind: 'chain', title: t, explanation: t === 'KUBE-SERVICES' ? `${where} hands every packet to KUBE-SERVICES, which compares its destination with every Service address: a linear scan, one rule after another.` : `The destination is one of the node's own addresses, so KUBE-NODEPORTS looks for a NodePort ${before.dport}.` };
   if (t === 'KUBE-POSTROUTING') return { kind: 'chain', title: t, explanation: 'On its way out of the node the packet passes KUBE-POSTROUTING, which masquerades it if it carries the 0x4000 mark.' };
@@ -381,6 +388,19 @@ function withWhatIf(cluster: Cluster, objects: readonly KubeObject[], scenario: 
   return synthesizeCluster(changed, cluster.settings);
 }
 
+function whatIfWords(scenario: TraceScenario): string {
+  const parts: string[] = [];
+  if (scenario.externalTrafficPolicy) parts.push(`externalTrafficPolicy ${scenario.externalTrafficPolicy}`);
+  if (scenario.internalTrafficPolicy) parts.push(`internalTrafficPolicy ${scenario.internalTrafficPolicy}`);
+  if (scenario.returningClient) parts.push('returning client');
+  return parts.length > 0 ? ` (what-if: ${parts.join(', ')})` : '';
+}
+
+/** The controller-Service sub-trace ends at the controller pod; the ingress-controller step takes its place. */
+function withoutFinalPod(steps: readonly TraceStep[]): TraceStep[] {
+  return steps.length > 0 && steps[steps.length - 1].kind === 'pod' ? steps.slice(0, -1) : [...steps];
+}
+
 function serviceTrace(env: TraceEnvironment, objects: readonly KubeObject[], scenario: TraceScenario): { trace: PathTrace; start?: Start } {
   const t = scenario.target;
   const empty = (error: string): { trace: PathTrace } => ({ trace: { title: `${t.namespace}/${t.name}`, scenario, assumptions: [], branches: [], errors: [error] } });
@@ -405,7 +425,7 @@ function serviceTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
   if (scenario.internalTrafficPolicy) assumptions.push(`internalTrafficPolicy ${scenario.internalTrafficPolicy} (what-if; the manifest says ${first.svc.spec?.internalTrafficPolicy ?? 'Cluster'})`);
   const errors = rules.nodeRules?.configErrors ? [...rules.nodeRules.configErrors] : [];
   return {
-    trace: { title: `${svcLabel} from ${start.clientLabel} via ${scenario.via}`, scenario, assumptions, branches, errors },
+    trace: { title: `${svcLabel} from ${start.clientLabel} via ${scenario.via} on ${start.node.name}${whatIfWords(scenario)}`, scenario, assumptions, branches, errors },
     start,
   };
 }
@@ -479,12 +499,12 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
     const arrive = b.steps[b.steps.length - 1]?.packet ?? sub.start!.packet;
     const ctrlStep: TraceStep = { kind: 'ingress-controller', title: `ingress-nginx controller ${ctrlPod ? ctrlPod.name : b.endpoint.ip}`, packet: arrive, rewrites: [], explanation: `NGINX in the controller pod terminates the client's TCP connection and reads the HTTP request (Host "${host}", path "${path}"). The client address travels on only in the X-Forwarded-For header.`, probability: b.probability };
     if (!backend) {
-      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'delivered', reason: 'The controller answers 404 from its default backend.' });
+      branches.push({ ...b, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive)], reply: [], verdict: 'delivered', reason: 'The controller answers 404 from its default backend.' });
       continue;
     }
     const backendSvc = env.cluster.services.find((s) => nsOf(s) === backend.namespace && s.metadata?.name === backend.service);
     if (!backendSvc) {
-      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} does not exist: ingress-nginx answers 503.` });
+      branches.push({ ...b, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} does not exist: ingress-nginx answers 503.` });
       continue;
     }
     const svcPort = portsOf(backendSvc).find((p) => p?.port === backend.port || p?.name === backend.port) ?? portsOf(backendSvc)[0];
@@ -493,14 +513,14 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
       const up = serviceTrace(env, objects, { ...scenario, target: { kind: 'Service', namespace: backend.namespace, name: backend.service, port: svcPort?.name || String(svcPort?.port ?? '') }, source: 'pod-same-node', node: ctrlNode.name, via: 'clusterip', sourceAddress: undefined });
       for (const u of up.trace.branches) {
         const steps = u.steps.filter((s) => s.kind !== 'client' && s.kind !== 'node').map((s) => (s.packet.src === up.start?.packet.src && ctrlPod ? { ...s, packet: { ...s.packet, src: ctrlPod.ip } } : s));
-        branches.push({ ...u, probability: b.probability * u.probability, steps: [...b.steps, ctrlStep, decisionStep(arrive), ...steps], rulesEvaluated: b.rulesEvaluated + u.rulesEvaluated });
+        branches.push({ ...u, probability: b.probability * u.probability, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), ...steps], rulesEvaluated: b.rulesEvaluated + u.rulesEvaluated });
       }
       continue;
     }
     // Straight to the backend pods' endpoints (ingress-nginx load-balances over the EndpointSlice itself).
     const pods = backingPods(env.cluster, backendSvc);
     if (pods.length === 0) {
-      branches.push({ ...b, steps: [...b.steps, ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} has no endpoints: ingress-nginx answers 503.` });
+      branches.push({ ...b, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive)], reply: [], verdict: 'rejected', reason: `The backend Service ${backend.namespace}/${backend.service} has no endpoints: ingress-nginx answers 503.` });
       continue;
     }
     for (const pod of pods) {
@@ -516,7 +536,7 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
         probability: b.probability / pods.length,
         verdict: 'forwarded',
         endpoint: { ip: pod.ip, port, pod: pod.name, node: pod.nodeName, assumed: pod.assumed },
-        steps: [...b.steps, ctrlStep, decisionStep(arrive), upstream, route, podStep],
+        steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), upstream, route, podStep],
         reply: [
           { kind: 'pod', title: `pod ${pod.name} replies`, packet: { src: pod.ip, sport: port, dst: src, dport: packet.sport, proto: 'tcp' }, rewrites: [], explanation: 'The backend replies to the controller pod.' },
           ...b.reply,

@@ -154,6 +154,12 @@ export function matchIngress(ingresses: readonly KubeObject[], className: string
   }
 
   const ordered = [...dedup].sort((a, b) => b.path.length - a.path.length);
+  const pathMatches = (r: Raw): boolean => {
+    if (r.pathType === 'Exact') return r.path === requestPath;
+    if (regexMode) return safeRegex(r.path)?.test(requestPath) ?? false;
+    if (r.pathType === 'Prefix') return prefixMatches(r.path, requestPath);
+    return requestPath.startsWith(r.path);
+  };
   let winner: (typeof ordered)[number] | undefined;
   let why = '';
   const exact = ordered.find((r) => !r.shadowedBy && r.pathType === 'Exact' && r.path === requestPath);
@@ -163,11 +169,7 @@ export function matchIngress(ingresses: readonly KubeObject[], className: string
   } else {
     for (const r of ordered) {
       if (r.shadowedBy || r.pathType === 'Exact') continue;
-      let ok: boolean;
-      if (regexMode) ok = safeRegex(r.path)?.test(requestPath) ?? false;
-      else if (r.pathType === 'Prefix') ok = prefixMatches(r.path, requestPath);
-      else ok = requestPath.startsWith(r.path);
-      if (ok) {
+      if (pathMatches(r)) {
         winner = r;
         why = regexMode
           ? `regular expression ^${r.path} (case-insensitive) is the longest path that matches; use-regex or rewrite-target makes every path of this host a regex`
@@ -180,12 +182,14 @@ export function matchIngress(ingresses: readonly KubeObject[], className: string
   const candidates: IngressCandidate[] = raws.map((r) => {
     const inGroup = dedup.find((d) => d.ing === r.ing && d.ruleIndex === r.ruleIndex && d.pathIndex === r.pathIndex);
     const isWinner = winner !== undefined && winner.ing === r.ing && winner.ruleIndex === r.ruleIndex && winner.pathIndex === r.pathIndex;
+    // Matched: the request fits this rule's host group and path, whether or not it won.
+    const matched = inGroup !== undefined && pathMatches(r);
     let reason: string;
     if (isWinner) reason = why;
     else if (!inGroup) reason = r.kind === undefined ? `host ${r.host || '(any)'} does not match ${host || '(none)'}` : `a more specific host rule (${groupHost || 'any host'}) serves this request`;
     else if (inGroup.shadowedBy) reason = `the same host and path is already defined by the older Ingress ${inGroup.shadowedBy}`;
     else if (r.pathType === 'Exact') reason = `exact path ${r.path} is not ${requestPath}`;
-    else if (winner && winner.path.length > r.path.length) reason = `the longer path ${winner.path} is tried first and matches`;
+    else if (matched && winner) reason = `matches too, but ${winner.pathType === 'Exact' ? 'the exact path' : 'the longer path'} ${winner.path} is tried first and wins`;
     else reason = `${regexMode ? 'regular expression ^' + r.path : r.pathType + ' path ' + r.path} does not match ${requestPath}`;
     return {
       ingress: nsName(r.ing),
@@ -193,7 +197,7 @@ export function matchIngress(ingresses: readonly KubeObject[], className: string
       path: r.path,
       pathType: r.pathType,
       backend: r.backend,
-      matched: isWinner,
+      matched,
       winner: isWinner,
       why: reason,
       ruleIndex: r.ruleIndex,
