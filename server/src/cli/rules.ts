@@ -99,7 +99,7 @@ export const rulesCommand: Subcommand = {
       io.stdout(sortIPTablesRules(rules.generated.restore));
       return EXIT_OK;
     }
-    const saved = formatSave(completeNodeRuleset(rules.generated.restore, { family }), format === 'save-legacy' ? 'legacy' : 'nft', family);
+    const saved = formatSave(completeNodeRuleset(rules.generated.restore, { family }), format === 'save-legacy' ? 'legacy' : 'nft', family, { generatedAt: new Date() });
     for (const e of saved.errors) io.stderr(`kpp rules: ${e.severity}: ${e.message}\n`);
     io.stdout(saved.text);
     return EXIT_OK;
