@@ -238,6 +238,27 @@ test('listing options text reads back phrase by phrase', () => {
   assert.equal(canonicalRuleKey(noV.tables[0].chains[0].rules[0]), ' -s 10.0.0.0/8 ; -j ACCEPT');
 });
 
+test('listings of several tables pasted together become several tables', () => {
+  const text = read('overall-filter.L.txt') + '\n' + read('overall-nat.L.txt');
+  const rs = parseDump(text);
+  assert.deepEqual(rs.errors, []);
+  assert.deepEqual(shape(rs), [['filter', 9, 21], ['nat', 24, 58]]);
+  assert.deepEqual(rs.losses.slice(0, 2), ['The listing does not name its tables; inferred filter from its built-in chains.', 'The listing does not name its tables; inferred nat from its built-in chains.']);
+  const natInput = rs.tables[1].chains.find((c) => c.name === 'INPUT')!;
+  assert.deepEqual([natInput.table, natInput.builtin, rs.tables[1].chains.find((c) => c.name === 'PREROUTING')!.rules[0].table], ['nat', true, 'nat']);
+  assert.equal(text.slice(rs.tables[1].span.start, rs.tables[1].span.end), 'Chain PREROUTING (policy ACCEPT 2 packets, 115 bytes)');
+});
+
+test('a built-in chain listed again starts another table', () => {
+  const block = (names: string[]) => names.map((n) => `Chain ${n} (policy ACCEPT)\ntarget     prot opt source               destination\n`).join('\n');
+  const rs = parseDump(block(['INPUT', 'FORWARD', 'OUTPUT']) + '\n' + block(['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING']));
+  // PREROUTING still fits a table with INPUT, FORWARD and OUTPUT (mangle), so the split comes at the repeated INPUT.
+  assert.deepEqual(rs.tables.map((t) => t.chains.map((c) => c.name)), [['INPUT', 'FORWARD', 'OUTPUT', 'PREROUTING'], ['INPUT', 'OUTPUT', 'POSTROUTING']]);
+  const rs2 = parseDump(block(['INPUT', 'FORWARD', 'OUTPUT']) + '\n' + block(['INPUT', 'FORWARD', 'OUTPUT']));
+  assert.deepEqual(rs2.tables.map((t) => t.name), ['filter', 'filter']);
+  assert.deepEqual(rs2.errors.map((e) => e.message), ['A second listing of table filter']);
+});
+
 test('listing errors carry spans', () => {
   const t1 = '    0     0 ACCEPT     6    --  *      *       0.0.0.0/0\n';
   const rs1 = parseDump('Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target prot opt in out source destination\n' + t1);

@@ -1,5 +1,5 @@
 import type { Span } from '../text/span';
-import type { Chain, Counters, Match, ParseError, Rule, RuleOption, Ruleset, Target } from './model';
+import type { Chain, Counters, Match, ParseError, Rule, RuleOption, Ruleset, Table, Target } from './model';
 import { BUILTIN_CHAINS } from './model';
 import { inferTableFromBuiltins } from './inferTable';
 import type { ParseDumpOptions } from './parseDump';
@@ -17,7 +17,6 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   const losses = new Set<string>();
   const lossLines: string[] = [];
   interface MChain { name: string; builtin: boolean; policy?: string; counters?: Counters; declSpan: Span; nameSpan: Span; rules: Rule[] }
-  const chains: MChain[] = [];
   let cur: MChain | undefined;
   let columns: string[] | undefined;
   let sawV6 = false;
@@ -29,18 +28,11 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   const n = text.length;
   let pos = 0;
   let line = 0;
-  let tableSpan: Span | undefined;
 
-  // The table: given, or inferred from the built-in chains (those with a policy).
-  const builtinNames: string[] = [];
-  for (const m of text.matchAll(/^Chain (\S+) \(policy /gm)) builtinNames.push(m[1]);
-  const inferred = inferTableFromBuiltins(builtinNames);
-  const table = options.table ?? inferred ?? 'filter';
-  if (options.table === undefined) {
-    losses.add(inferred !== undefined
-      ? `The listing does not name its table; inferred ${inferred} from its built-in chains.`
-      : 'The listing does not name its table, and its built-in chains do not tell; assumed filter.');
-  }
+  // One listing per table; several pasted one after the other start again at a built-in chain
+  // already seen. Each table is named after parsing, from its built-in chains (those with a policy).
+  const segments: MChain[][] = [[]];
+  let chains = segments[0];
   losses.add('The listing prints match options in a human form, without the -m module names or the exact option spellings; they were read back where unambiguous.');
   losses.add('The listing does not tell `-j` from the defaults iptables adds (e.g. recent\'s mask and side), and prints negation as `!` next to the value.');
 
@@ -59,9 +51,16 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
         } else {
           const name = m[1];
           const nameSpan = { start: s + 6, end: s + 6 + name.length };
-          const builtin = (BUILTIN_CHAINS[table] ?? []).includes(name);
-          cur = { name, builtin, declSpan: { start: s, end: e }, nameSpan, rules: [] };
-          tableSpan ??= { start: s, end: e };
+          // iptables lists the built-in chains first: a built-in after a user chain, or a repeated
+          // name, starts the next table.
+          const isPolicy = /^Chain \S+ \(policy /.test(text.slice(s, e));
+          const fitsOneTable = (names: string[]): boolean => Object.values(BUILTIN_CHAINS).some((list) => names.every((x) => list.includes(x)));
+          if (isPolicy && (chains.some((c) => c.name === name || c.policy === undefined)
+            || !fitsOneTable([...chains.map((c) => c.name), name]))) {
+            chains = [];
+            segments.push(chains);
+          }
+          cur = { name, builtin: false, declSpan: { start: s, end: e }, nameSpan, rules: [] };
           const info = m[2] ?? '';
           const pm = /^policy (\S+)(?: (\d+[KMGT]?) packets, (\d+[KMGT]?) bytes)?$/.exec(info);
           if (pm) {
@@ -86,7 +85,7 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
       } else if (!cur || !columns) {
         errors.push({ message: cur ? 'Rule row before the column header' : 'Rule row before any `Chain` header', span: { start: s, end: e }, severity: 'error' });
       } else {
-        const row = parseRow(text, s, e, columns, cur.name, line, table, lossLines);
+        const row = parseRow(text, s, e, columns, cur.name, line, '', lossLines);
         if (row.error) errors.push({ message: row.error, span: { start: s, end: e }, severity: 'error' });
         if (row.rule) {
           (row.rule as { index: number }).index = cur.rules.length;
@@ -108,18 +107,30 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   if (sawNames) losses.add('Listed without -n: addresses and ports are shown as names (`anywhere`, host names, `dpt:http`); names were kept as written and are not resolved.');
   for (const l of lossLines) losses.add(l);
 
-  const outChains: Chain[] = chains.map((c) => {
-    const out: { -readonly [K in keyof Chain]: Chain[K] } = { name: c.name, table, builtin: c.builtin, declSpan: c.declSpan, nameSpan: c.nameSpan, rules: c.rules };
-    if (c.policy !== undefined) out.policy = c.policy;
-    if (c.counters) out.counters = c.counters;
-    return out;
+  const tables: Table[] = [];
+  const tableLosses = new Set<string>();
+  segments.forEach((seg, k) => {
+    if (seg.length === 0) return;
+    const inferred = inferTableFromBuiltins(seg.filter((c) => c.policy !== undefined).map((c) => c.name));
+    const given = k === 0 ? options.table : undefined;
+    const table = given ?? inferred ?? 'filter';
+    if (given === undefined) {
+      tableLosses.add(inferred !== undefined
+        ? `The listing does not name its table${segments.length > 1 ? 's' : ''}; inferred ${inferred} from its built-in chains.`
+        : `The listing does not name its table${segments.length > 1 ? 's' : ''}, and its built-in chains do not tell; assumed filter.`);
+    }
+    if (tables.some((t) => t.name === table)) errors.push({ message: `A second listing of table ${table}`, span: seg[0].declSpan, severity: 'warning' });
+    const builtins = BUILTIN_CHAINS[table] ?? [];
+    const outChains: Chain[] = seg.map((c) => {
+      for (const r of c.rules) (r as { table: string }).table = table;
+      const out: { -readonly [K in keyof Chain]: Chain[K] } = { name: c.name, table, builtin: builtins.includes(c.name), declSpan: c.declSpan, nameSpan: c.nameSpan, rules: c.rules };
+      if (c.policy !== undefined) out.policy = c.policy;
+      if (c.counters) out.counters = c.counters;
+      return out;
+    });
+    tables.push({ name: table, span: seg[0].declSpan, chains: outChains, deletedChains: [] });
   });
-  const result: { -readonly [K in keyof Ruleset]: Ruleset[K] } = {
-    format: 'listing',
-    tables: chains.length > 0 ? [{ name: table, span: tableSpan ?? { start: 0, end: 0 }, chains: outChains, deletedChains: [] }] : [],
-    errors,
-    losses: [...losses],
-  };
+  const result: { -readonly [K in keyof Ruleset]: Ruleset[K] } = { format: 'listing', tables, errors, losses: [...tableLosses, ...losses] };
   if (sawV6 && !sawV4) result.family = 'ipv6';
   else if (sawV4 && !sawV6) result.family = 'ipv4';
   return result;
