@@ -234,15 +234,18 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
   }
 
   const nat = natChains(dump);
+  // Endpoint chains jumped to from another per-Service chain are reported with that chain.
+  const jumpedFromServiceChain = new Set<string>();
+  for (const c of nat.values()) {
+    if (!dumpMap.byChain.has(c.name)) continue;
+    for (const r of c.rules) if (r.target && r.target.name !== c.name) jumpedFromServiceChain.add(r.target.name);
+  }
   const reported = new Set<string>();
   for (const owner of dumpMap.owners) {
     if (owner.servicePort) continue;
     const ch = nat.get(owner.chain);
     if (!ch) continue;
-    if (owner.kind === 'sep') {
-      const jumpers = [...nat.values()].some((c) => c.name !== owner.chain && dumpMap.byChain.has(c.name) && c.rules.some((r) => r.target?.name === owner.chain));
-      if (jumpers) continue;
-    }
+    if (owner.kind === 'sep' && jumpedFromServiceChain.has(owner.chain)) continue;
     const key = owner.svcPortName ?? owner.chain;
     if (reported.has(key)) continue;
     reported.add(key);

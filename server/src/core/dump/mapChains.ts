@@ -99,13 +99,14 @@ export function buildChainNameTable(servicePorts: readonly GeneratedServicePort[
   return table;
 }
 
-function commentOwner(chain: string, own: readonly Rule[], jumpers: readonly Rule[]): ReturnType<typeof servicePortNameOfComment> {
-  for (const r of [...own, ...jumpers]) {
-    if (!r.comment) continue;
-    const found = servicePortNameOfComment(r.comment);
-    if (found) return found;
+function commentOwner(own: readonly Rule[], jumpers: readonly Rule[] | undefined): ReturnType<typeof servicePortNameOfComment> {
+  for (const list of [own, jumpers ?? []]) {
+    for (const r of list) {
+      if (r.comment === undefined) continue;
+      const found = servicePortNameOfComment(r.comment);
+      if (found) return found;
+    }
   }
-  void chain;
   return undefined;
 }
 
@@ -126,8 +127,11 @@ export function mapChains(ruleset: Ruleset, servicePorts: readonly GeneratedServ
   const chains = new Map<string, Chain>();
   const jumpers = new Map<string, Rule[]>();
   const order: string[] = [];
+  const seen = new Set<string>();
   const see = (name: string): void => {
-    if (serviceChainKind(name) && !order.includes(name)) order.push(name);
+    if (seen.has(name) || !serviceChainKind(name)) return;
+    seen.add(name);
+    order.push(name);
   };
   for (const table of ruleset.tables) {
     for (const ch of table.chains) {
@@ -158,11 +162,11 @@ export function mapChains(ruleset: Ruleset, servicePorts: readonly GeneratedServ
         ...(endpoint !== undefined ? { endpoint } : {}), via: hit.legacy ? 'legacy-hash' : 'hash', servicePort: sp,
       };
     } else {
-      const found = commentOwner(chain, ch?.rules ?? [], jumpers.get(chain) ?? []);
+      const found = commentOwner(ch?.rules ?? [], jumpers.get(chain));
       const endpoint = kind === 'sep' && ch ? dnatDestination(ch) : undefined;
       if (found) {
         const candidates = bySvcPortName.get(found.svcPortName) ?? [];
-        const proto = protocolOfChain(ch);
+        const proto = candidates.length > 1 ? protocolOfChain(ch) : undefined;
         const sp = candidates.find((c) => proto === undefined || c.protocol.toLowerCase() === proto) ?? undefined;
         owner = {
           chain, kind, svcPortName: found.svcPortName, namespace: found.namespace, name: found.name, portName: found.portName,
