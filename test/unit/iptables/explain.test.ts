@@ -80,6 +80,13 @@ test('explainMatch: base matches, addrtype, recent, statistic, conntrack, mark a
   checkMatch('-m limit --limit 5/second --limit-burst 10 -j X', 'limit', 'Matches at most 5/second on average, with bursts of up to 10; packets beyond that rate do not match.');
 });
 
+test('explainMatch: listing text that could not be read back', () => {
+  const rs = parseDump('Chain INPUT (policy ACCEPT 0 packets, 0 bytes)\n pkts bytes target prot opt in out source destination\n    0     0 ACCEPT     0    --  *      *       0.0.0.0/0            0.0.0.0/0            owner UID match 0\n');
+  const m = rs.tables[0].chains[0].rules[0].matches.find((x) => x.module === '(listing)')!;
+  assert.equal(explainMatch(m.module, m.options), 'A condition printed by iptables -L that could not be read back (`owner UID match 0`): it is kept as text and cannot be evaluated.');
+  assert.equal(explainMatch('owner', []), 'The owner match: see iptables-extensions(8) for its options.');
+});
+
 test('statisticShares: each endpoint of a kube-proxy Service chain gets an equal share', () => {
   const rs = parseDump([
     '*nat', ':KUBE-SVC-A - [0:0]',

@@ -265,6 +265,8 @@ export function explainMatch(module: string, options: readonly RuleOption[], rea
       const o = value(options, '--match-set');
       return o ? `Matches when the packet's ${o.values[1] ?? ''} address/port is ${o.negated ? 'not ' : ''}in the ipset ${o.values[0]}.` : 'Matches against an ipset.';
     }
+    case '(listing)':
+      return `A condition printed by iptables -L that could not be read back (\`${value(options, '--text')?.values[0] ?? ''}\`): it is kept as text and cannot be evaluated.`;
     default:
       return `The ${module} match: see iptables-extensions(8) for its options.`;
   }
