@@ -40,7 +40,7 @@ import { readSettings } from './features/settings';
 import { provideWorkspaceSymbols } from './features/workspaceSymbol';
 import { provideConntrackHover } from './features/conntrackHover';
 import { provideDumpDefinition } from './features/dumpDefinition';
-import { isConntrackDocument, isDumpDocument, readDumpSettings } from './features/dumpDocuments';
+import { forgetDocument, isConntrackDocument, isDumpDocument, readDumpSettings } from './features/dumpDocuments';
 import { provideDumpHover } from './features/dumpHover';
 import { provideDumpLinks } from './features/dumpLinks';
 import { provideDumpReferences } from './features/dumpReferences';
@@ -278,6 +278,7 @@ documents.onDidChangeContent((e) => runSafeNotification(logger, 'didChange', () 
 }));
 documents.onDidClose((e) => runSafeNotification(logger, 'didClose', async () => {
   openMappers.delete(canonicalUri(e.document.uri));
+  forgetDocument(canonicalUri(e.document.uri));
   if (isManifestDocument(e.document)) await host.closeDocument(e.document.uri);
   scheduleDiagnostics();
 }));

@@ -7,6 +7,8 @@ import type { Cluster } from '../core/cluster/synthesizeCluster';
 import { parseConntrack } from '../core/conntrack/parseConntrack';
 import type { ConntrackTable } from '../core/conntrack/model';
 import { analyzeDump, type DumpAnalysis, type DumpWorkspace } from '../core/dump/analyzeDump';
+import type { Ruleset } from '../core/iptables/model';
+import { parseDump } from '../core/iptables/parseDump';
 import { fieldNode } from '../core/manifests/fieldSpan';
 import type { ManifestObject } from '../core/manifests/types';
 import type { WorkspaceSnapshot } from '../core/workspace/workspaceSnapshot';
@@ -109,6 +111,22 @@ export function dumpWorkspaceOf(snapshot: WorkspaceSnapshot): DumpWorkspace & { 
 }
 
 const analyses = new WeakMap<WorkspaceSnapshot, Map<string, { key: string; analysis: DumpAnalysis }>>();
+/** The parse outlives workspace snapshots: a manifest edit re-maps the dump but does not re-parse it. */
+const parses = new Map<string, { version: number; length: number; ruleset: Ruleset }>();
+
+function parsedDump(doc: OpenDocument): Ruleset {
+  const hit = parses.get(doc.uri);
+  if (hit && hit.version === doc.version && hit.length === doc.text.length) return hit.ruleset;
+  const ruleset = parseDump(doc.text);
+  parses.set(doc.uri, { version: doc.version, length: doc.text.length, ruleset });
+  return ruleset;
+}
+
+/** Forget a closed document's parse. */
+export function forgetDocument(uri: string): void {
+  parses.delete(uri);
+  conntrackTables.delete(uri);
+}
 
 export function dumpAnalysisOf(ctx: FeatureContext, doc: OpenDocument): DumpAnalysis {
   let bySnapshot = analyses.get(ctx.snapshot);
@@ -117,7 +135,7 @@ export function dumpAnalysisOf(ctx: FeatureContext, doc: OpenDocument): DumpAnal
   const key = `${doc.version}\u0000${JSON.stringify(currentSettings().cluster)}\u0000${settings.node ?? ''}\u0000${doc.text.length}`;
   const hit = bySnapshot.get(doc.uri);
   if (hit && hit.key === key) return hit.analysis;
-  const analysis = analyzeDump(doc.text, dumpWorkspaceOf(ctx.snapshot), { fileName: doc.uri, ...(settings.node ? { nodeSetting: settings.node } : {}) });
+  const analysis = analyzeDump(doc.text, dumpWorkspaceOf(ctx.snapshot), { fileName: doc.uri, ruleset: parsedDump(doc), ...(settings.node ? { nodeSetting: settings.node } : {}) });
   bySnapshot.set(doc.uri, { key, analysis });
   return analysis;
 }
