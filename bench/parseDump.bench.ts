@@ -41,6 +41,27 @@ function timeIptablesRestore(tool: string, file: string): Timing | string {
   }
 }
 
+/**
+ * The allocation floor of the model: builds, without any parsing, an object graph shaped like
+ * parseDump's result for the same number of rules (rule, span, text, matches with options, values
+ * and spans, target): what creating the model alone costs.
+ */
+function timeAllocationFloor(text: string, rules: number): number {
+  const c0 = process.cpuUsage();
+  const out: unknown[] = [];
+  for (let i = 0; i < rules; i++) {
+    const at = (i * 97) % (text.length - 120);
+    const option = (k: number) => ({ name: '--comment', values: [text.slice(at + k, at + k + 20)], negated: false, span: { start: at + k, end: at + k + 10 } });
+    const m1 = { module: 'comment', options: [option(1)], span: { start: at, end: at + 5 } };
+    const m2 = { module: '', options: [option(2), option(3)], span: { start: at, end: at + 5 } };
+    const target = { name: text.slice(at + 50, at + 75), kind: 'jump', options: [], span: { start: at, end: at + 3 }, nameSpan: { start: at, end: at + 3 } };
+    out.push({ table: 'nat', chain: 'X', index: i, text: text.slice(at, at + 90), span: { start: at, end: at + 90 }, line: i, matches: [m1, m2], target, comment: 'c' });
+  }
+  const c = process.cpuUsage(c0);
+  if (out.length !== rules) throw new Error('unreachable');
+  return (c.user + c.system) / 1000;
+}
+
 async function main(): Promise<void> {
   const services = Number(process.argv[2] ?? 10000);
   const text = generateBigDump(services);
@@ -65,6 +86,8 @@ async function main(): Promise<void> {
     }
     console.log(`dump: ${services} Services, ${lines} lines, ${rules} rules, ${errors} parse errors (synthesized, assumed kube-proxy-like)`);
     console.log(`parseDump: first run ${wall[0].toFixed(0)} ms wall / ${cpu[0].toFixed(0)} ms CPU; median of 7 ${median(wall).toFixed(0)} ms wall / ${median(cpu).toFixed(0)} ms CPU`);
+    const floor = [0, 1, 2].map(() => timeAllocationFloor(text, rules));
+    console.log(`allocation floor (building a same-shaped object graph, no parsing): first ${floor[0].toFixed(0)} ms CPU, then ${floor.slice(1).map((x) => x.toFixed(0)).join(' / ')} ms CPU`);
     let best: [string, Timing] | undefined;
     for (const tool of ['iptables-legacy-restore', 'iptables-nft-restore']) {
       const r = timeIptablesRestore(tool, file);
