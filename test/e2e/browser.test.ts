@@ -1,15 +1,16 @@
 // What users see, in a real browser: code-server with the packaged .vsix installed (not the source
 // tree), driven by Playwright in Debian's Chromium, in a dark and a light theme. The Problems panel
-// lists the broken/ example's diagnostics; hovering the nginx Service shows what it selects; its
-// CodeLens opens a peek of the pods' workload. Screenshots go to test-results/e2e/ on every run
+// lists the broken/ example's diagnostics; hovering the nginx Service shows what it selects and the
+// chains kube-proxy writes for it; its CodeLenses peek the pods' workload and open the trace panel,
+// where the packet path renders (three endpoints, a third each), themed. Screenshots go to test-results/e2e/ on every run
 // and, with KPP_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README shows those).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Frame, Page } from 'playwright-core';
 import { ensurePackagedVsix, repoRoot } from './lib/vsix';
-import { createProfile, ensureCodeServer, installVsix, launchChromium, startCodeServer, type CodeServer, type Profile } from './lib/codeServer';
+import { createProfile, ensureCodeServer, installVsix, launchChromium, startCodeServer, waitUntil, type CodeServer, type Profile } from './lib/codeServer';
 import { countDiagnostics, EXPECTED_DIAGNOSTICS } from './expected';
 
 const THEMES = [
@@ -39,6 +40,22 @@ async function openFile(page: Page, relativePath: string, expectText: string): P
   await page.locator('.quick-input-list .monaco-list-row', { hasText: relativePath.split('/').pop()! }).first().waitFor();
   await page.keyboard.press('Enter');
   await page.locator('.editor-instance .view-line', { hasText: expectText }).first().waitFor({ timeout: 30_000 });
+}
+
+/** The webview frame (VS Code nests it in two iframes) whose trace title matches. */
+async function findTraceFrame(page: Page, title: RegExp, timeoutMs: number): Promise<Frame> {
+  let found: Frame | undefined;
+  await waitUntil('the trace panel to render', async () => {
+    for (const frame of page.frames()) {
+      const text = await frame.evaluate(() => document.getElementById('kpp-title')?.textContent ?? null).catch(() => null);
+      if (text && title.test(text)) {
+        found = frame;
+        return true;
+      }
+    }
+    return false;
+  }, timeoutMs, 500);
+  return found!;
 }
 
 const SHOWN = Object.values(EXPECTED_DIAGNOSTICS).flat().filter((d) => d[1] !== 'hint'); // the Problems panel hides hints
@@ -125,6 +142,52 @@ for (const theme of THEMES) {
         await peek.locator('.view-line', { hasText: 'replicas: 3' }).first().waitFor({ timeout: 10_000 });
         await screenshot(page, `codelens-peek-${theme.name}`);
         await page.keyboard.press('Escape');
+      });
+
+      let svcChain = '';
+      await t.test('the nginx port CodeLens names the Service chain', async () => {
+        const lens = page.locator('.codelens-decoration a', { hasText: /^KUBE-SVC-[A-Z2-7]{16} · 3 endpoints$/ });
+        await lens.waitFor({ state: 'visible', timeout: 30_000 });
+        svcChain = (await lens.innerText()).split(' ')[0];
+      });
+
+      await t.test('hovering the nginx Service name shows the chains kube-proxy writes for it', async () => {
+        const nameLine = page.locator('.editor-instance .view-line', { hasText: 'name: nginx' }).first();
+        await nameLine.locator('span', { hasText: /^nginx$/ }).last().hover();
+        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'KUBE-SEP-' });
+        await hover.waitFor({ state: 'visible', timeout: 30_000 });
+        const text = await hover.innerText();
+        assert.ok(svcChain, 'no chain from the CodeLens');
+        assert.ok(text.includes(`${svcChain} → 3 endpoints`), `the hover does not name ${svcChain} with 3 endpoints`);
+        assert.equal(new Set(text.match(/KUBE-SEP-[A-Z2-7]{16}/g)).size, 3);
+        assert.match(text, /assumed/);
+        await screenshot(page, `rules-hover-${theme.name}`);
+        await page.keyboard.press('Escape');
+      });
+
+      await t.test('the Trace packet path CodeLens opens the panel and the path renders', async () => {
+        const lens = page.locator('.codelens-decoration a', { hasText: 'Trace packet path' }).first();
+        await lens.waitFor({ state: 'visible', timeout: 30_000 });
+        await page.keyboard.press('Control+B'); // hide the side bar: room for the panel
+        await lens.click();
+        await page.locator('.tab', { hasText: 'Trace: nginx' }).waitFor({ timeout: 30_000 });
+        const frame = await findTraceFrame(page, /default\/nginx:http/, 60_000);
+        await frame.waitForSelector('.branch-head .share', { timeout: 30_000 });
+        const facts = await frame.evaluate(() => ({
+          shares: Array.from(document.querySelectorAll('.branch-head .share')).map((e) => e.textContent),
+          hops: document.querySelectorAll('.hop').length,
+          text: document.body.innerText,
+          bodyClass: document.body.className,
+        }));
+        assert.deepEqual(facts.shares, ['33.3%', '33.3%', '33.3%']);
+        assert.ok(facts.hops >= 5, `only ${facts.hops} hops drawn`);
+        assert.ok(facts.text.includes(svcChain), `the path does not go through ${svcChain}`);
+        assert.match(facts.text, /KUBE-SEP-[A-Z2-7]{16}/);
+        assert.match(facts.bodyClass, theme.name === 'dark' ? /\bvscode-dark\b/ : /\bvscode-light\b/);
+        await screenshot(page, `trace-panel-${theme.name}`);
+        // The fork: one branch per endpoint with its share.
+        await frame.evaluate(() => document.querySelector('.branches')?.scrollIntoView({ block: 'start' }));
+        await screenshot(page, `trace-branches-${theme.name}`);
       });
     } finally {
       await browser?.close().catch(() => undefined);
