@@ -508,3 +508,15 @@ test('conntrack tuple fields: original tuple as the packet arrived, reply tuple 
     assert.deepEqual(r.outcomes.map((o) => o.verdict), [drops ? 'dropped' : 'forwarded'], m);
   }
 });
+
+test('each outcome says how it was routed after nat: local or not, and the outgoing interface when known', () => {
+  const routes = [{ destination: '10.1.0.0/16', device: 'vp1', source: '10.1.0.254' }];
+  const r = (req: Req) => trace(nat('-A PREROUTING -d 10.96.0.10 -j DNAT --to-destination 10.1.0.1'), req).outcomes.map((o) => o.routing);
+  assert.deepEqual(r({ dst: '10.96.0.10', extra: { routes } }), [{ local: false, outInterface: 'vp1' }]);
+  assert.deepEqual(r({ dst: '192.168.0.2' }), [{ local: true }]);
+  assert.deepEqual(r({ src: '192.168.0.2', dst: '192.168.0.2', from: 'node' }), [{ local: true, outInterface: 'lo' }]);
+  // A branch that ends before routing (dropped in raw) has none.
+  const dropped = trace('*raw\n:PREROUTING DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n-A PREROUTING -p udp -j ACCEPT\nCOMMIT\n', { dst: '10.1.1.1' });
+  assert.equal(dropped.outcomes[0].verdict, 'dropped');
+  assert.equal(dropped.outcomes[0].routing, undefined);
+});

@@ -142,6 +142,9 @@ interface State extends MatchContext {
   local: boolean;
   /** The chosen route's preferred source (MASQUERADE's address), when routes are known. */
   routeSource: string | undefined;
+  /** The routing decision after nat was made (`local`, `routedInterface` then hold it). */
+  routed: boolean;
+  routedInterface: string | undefined | null;
 }
 
 /**
@@ -161,6 +164,7 @@ function makeState(s: State): State {
     original: s.original, originalSrc: s.originalSrc, originalDst: s.originalDst,
     localKeys: s.localKeys, recentLists: s.recentLists, returningClient: s.returningClient, ipsets: s.ipsets,
     inInterface: s.inInterface, outInterface: s.outInterface, local: s.local, routeSource: s.routeSource,
+    routed: s.routed, routedInterface: s.routedInterface,
   };
 }
 
@@ -262,6 +266,7 @@ function finish(walk: Walk, s: State, verdict: Verdict, reason?: string): void {
   };
   if (reason !== undefined) outcome.reason = reason;
   if (s.notes.length > 0) outcome.notes = s.notes;
+  if (s.routed) outcome.routing = typeof s.routedInterface === 'string' ? { local: s.local, outInterface: s.routedInterface } : { local: s.local };
   walk.outcomes.push(outcome);
 }
 
@@ -317,6 +322,8 @@ function run(walk: Walk, s: State): void {
           s.steps = s.local ? INBOUND_LOCAL : INBOUND_FORWARD;
           s.outInterface = s.local ? null : route?.device ?? walk.request.outInterface;
         }
+        s.routed = true;
+        s.routedInterface = s.outInterface;
         s.stepIndex = 0;
         continue;
       }
@@ -635,6 +642,8 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
     outInterface: fromNode ? request.outInterface : null,
     local: false,
     routeSource: undefined,
+    routed: false,
+    routedInterface: undefined,
   });
   if (fromNode) {
     // A locally generated packet is routed before the OUTPUT chains (for -o and its source).

@@ -119,6 +119,12 @@ export interface Outcome {
   readonly markedForMasquerade?: boolean;
   /** Assumptions the simulator made on this branch, in plain words. */
   readonly notes?: readonly string[];
+  /**
+   * The routing decision after nat (PREROUTING or OUTPUT): delivered to the node itself (`local`)
+   * or sent on, and the outgoing interface when known (from `routes`, `outInterface`, or `lo`).
+   * Absent when the branch ended before routing.
+   */
+  readonly routing?: { readonly local: boolean; readonly outInterface?: string };
 }
 
 export interface TraceResult {
