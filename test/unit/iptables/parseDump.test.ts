@@ -170,3 +170,14 @@ test('save output with counters before rules, header and nft warning', () => {
   assert.equal(text.slice(fwd.rules[0].span.start, fwd.rules[0].span.end), '-A FORWARD -j KUBE-FORWARD');
   assert.equal(fwd.rules[0].line, 6);
 });
+
+test('iptables -S -v: counters on -P lines and as -c PACKETS BYTES in rules', () => {
+  const rs = parseDump('-P INPUT ACCEPT -c 4 227\n-N KUBE-FIREWALL\n-A INPUT -j KUBE-FIREWALL -c 4 227\n-A KUBE-FIREWALL ! -s 127.0.0.0/8 -d 127.0.0.0/8 -c 0 0 -j DROP\n');
+  assert.deepEqual(rs.errors, []);
+  assert.equal(rs.format, 'rules');
+  const [input, fw] = rs.tables[0].chains;
+  assert.deepEqual([input.name, input.policy, input.counters], ['INPUT', 'ACCEPT', { packets: 4, bytes: 227 }]);
+  assert.deepEqual(input.rules[0].counters, { packets: 4, bytes: 227 });
+  assert.deepEqual(input.rules[0].target?.options, []);
+  assert.deepEqual([fw.rules[0].counters, fw.rules[0].target?.name, describeRule(fw.rules[0])], [{ packets: 0, bytes: 0 }, 'DROP', ':!-s=127.0.0.0/8 :-d=127.0.0.0/8 jump:DROP']);
+});
