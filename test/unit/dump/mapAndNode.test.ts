@@ -72,3 +72,22 @@ test('describeAddress: pods, Services, nodes and CIDRs of the workspace', () => 
   assert.deepEqual(texts('8.8.8.8'), []);
   assert.deepEqual(texts('not-an-address'), []);
 });
+
+test('detectNode: the local endpoints in KUBE-SVL chains name the node', () => {
+  const config = { nodeName: 'node-b', nodeIPs: ['192.168.0.3'], ipFamily: 'ipv4', localDetector: { mode: 'none' }, masqueradeBit: 14, masqueradeAll: false, localhostNodePorts: true, nodePortAddresses: [], nfacctCounters: { ct_state_invalid_dropped_pkts: false, localhost_nps_accepted_pkts: false }, conntrackTCPLiberal: false, hasRandomFully: false, largeClusterEndpointsThreshold: 1000, featureGates: { LoadBalancerIPMode: true, PreferSameTrafficDistribution: false } } as const;
+  const service = { apiVersion: 'v1', kind: 'Service', metadata: { namespace: 'ns', name: 'web' }, spec: { type: 'NodePort', externalTrafficPolicy: 'Local', clusterIP: '172.30.0.9', ports: [{ name: 'http', port: 80, nodePort: 30080, protocol: 'TCP' }] } };
+  const slice = {
+    apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice', metadata: { namespace: 'ns', name: 'web-1', labels: { 'kubernetes.io/service-name': 'web' } },
+    addressType: 'IPv4', ports: [{ name: 'http', port: 8080, protocol: 'TCP' }],
+    endpoints: [
+      { addresses: ['10.1.0.5'], conditions: { ready: true }, nodeName: 'node-a' },
+      { addresses: ['10.1.1.5'], conditions: { ready: true }, nodeName: 'node-b' },
+    ],
+  };
+  const onB = generateRules({ services: [service], endpointSlices: [slice], config: config as any });
+  assert.match(onB.restore, /-A KUBE-SVL-/);
+  const ruleset = parseDump(onB.restore);
+  const map = mapChains(ruleset, onB.servicePorts);
+  const got = detectNode({ text: onB.restore, ruleset, nodes: [{ name: 'node-a', internalIP: '192.168.0.2' }, { name: 'node-b', internalIP: '192.168.0.3' }], servicePorts: onB.servicePorts, map });
+  assert.deepEqual([got.name, got.via], ['node-b', 'addresses']);
+});
