@@ -181,3 +181,14 @@ test('iptables -S -v: counters on -P lines and as -c PACKETS BYTES in rules', ()
   assert.deepEqual(input.rules[0].target?.options, []);
   assert.deepEqual([fw.rules[0].counters, fw.rules[0].target?.name, describeRule(fw.rules[0])], [{ packets: 0, bytes: 0 }, 'DROP', ':!-s=127.0.0.0/8 :-d=127.0.0.0/8 jump:DROP']);
 });
+
+test("TestTracePacket's tracer input: unquoted comments with spaces are read whole, with a warning each", () => {
+  const text = readFileSync(join(CORPUS, 'TestTracePacket', 'tracer-input.restore'), 'utf8');
+  const rs = parseDump(text);
+  assert.ok(rs.errors.length > 0 && rs.errors.every((e) => e.severity === 'warning' && e.message === 'Comment with spaces is not quoted: iptables-restore would reject this rule'));
+  // One warning per such line, found independently: a --comment followed by two plain words.
+  assert.equal(rs.errors.length, text.split('\n').filter((l) => /--comment [^"\s]+ [^-\s]/.test(l)).length);
+  const first = rs.tables[0].chains.find((c) => c.name === 'INPUT')!.rules[0];
+  assert.equal(first.comment, 'kubernetes health check service ports');
+  assert.equal(first.target?.name, 'KUBE-NODEPORTS');
+});
