@@ -7,17 +7,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../../server/src/cli/kpp';
+import { kpp } from './runKpp';
 
-const repo = join(__dirname, '..', '..', '..');
 const NODE = 'aks-nodepool1-12345678-vmss000001';
-
-async function kpp(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: repo });
-  return { code, stdout, stderr };
-}
 
 async function nodeDump(format: 'save-legacy' | 'save-nft'): Promise<string> {
   const r = await kpp('rules', 'examples', '--format', format, '--node', NODE);

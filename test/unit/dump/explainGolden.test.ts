@@ -4,17 +4,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { main } from '../../../server/src/cli/kpp';
+import { kpp, repo } from './runKpp';
 
-const repo = join(__dirname, '..', '..', '..');
 const root = join(repo, 'test', 'fixtures', 'drift');
 
-async function kpp(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(args, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t), cwd: repo });
-  return { code, stdout, stderr };
-}
 
 function check(file: string, actual: string): void {
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
