@@ -8,7 +8,6 @@ import { kpp, repo } from './runKpp';
 
 const root = join(repo, 'test', 'fixtures', 'drift');
 
-
 function check(file: string, actual: string): void {
   if (process.env.UPDATE_GOLDEN === '1' || !existsSync(file)) {
     writeFileSync(file, actual);
