@@ -121,6 +121,7 @@ test('conntrack: hover decodes the entry to the Service; capacity uses kubePacke
     `tcp      6 117 TIME_WAIT src=10.244.0.9 dst=${ip} sport=40000 dport=80 src=10.244.2.92 dst=10.244.0.9 sport=80 dport=40000 [ASSURED] mark=0 use=1`,
     `tcp      6 86399 ESTABLISHED src=10.224.0.4 dst=${ip} sport=40001 dport=80 src=10.244.1.159 dst=10.224.0.5 sport=80 dport=40001 [ASSURED] mark=0 use=1`,
     'conntrack v1.4.7 (conntrack-tools): 2 flow entries have been shown.',
+    'this line is not an entry',
     '',
   ].join('\n');
   const uri = ws.write('node.conntrack', text);
@@ -135,6 +136,8 @@ test('conntrack: hover decodes the entry to the Service; capacity uses kubePacke
   assert.match(value, /262,144 entries \/ 120 s ≈ 2,184 new connections per second/);
   const second = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: { line: 1, character: 30 } });
   assert.match((second!.contents as MarkupContent).value, /SNAT\/masquerade: yes/);
+  const diags = await client.waitForDiagnostics(uri, (d) => d.length > 0);
+  assert.deepEqual(diags.map((d) => [d.code, d.range.start.line]), [['parse-error', 3]]);
   const lenses = await client.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
   assert.deepEqual(lenses.map((l) => l.command?.title), ['Service default/nginx:http: 2 entries, 2 DNAT, 1 SNAT → 10.244.1.159:80 ×1, 10.244.2.92:80 ×1']);
 });

@@ -8,7 +8,7 @@ import type { DriftFinding } from '../core/dump/drift';
 import type { DocumentDiagnosticProvider } from './documentDiagnostics';
 import { DIAGNOSTIC_SOURCE } from './diagnostics';
 import type { FeatureContext, OpenDocument } from './featureContext';
-import { dumpAnalysisOf, findService, isDumpDocument, servicePortLocation } from './dumpDocuments';
+import { conntrackTableOf, dumpAnalysisOf, findService, isConntrackDocument, isDumpDocument, servicePortLocation } from './dumpDocuments';
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information } as const;
 
@@ -56,4 +56,15 @@ export const dumpDiagnosticsProvider: DocumentDiagnosticProvider = {
   id: 'dumpDiagnostics',
   languageIds: ['iptables', 'plaintext'],
   provideDiagnostics: (ctx, doc) => (isDumpDocument(doc) ? computeDumpDiagnostics(ctx, doc) : []),
+};
+
+/** Lines of a conntrack listing that are not entries. */
+export const conntrackDiagnosticsProvider: DocumentDiagnosticProvider = {
+  id: 'conntrackDiagnostics',
+  languageIds: ['conntrack', 'plaintext'],
+  provideDiagnostics: (ctx, doc) => {
+    const positions = isConntrackDocument(doc) ? ctx.positions(doc.uri) : undefined;
+    if (!positions) return [];
+    return conntrackTableOf(doc).errors.map((e) => ({ range: positions.toRange(e.span), severity: SEVERITY[e.severity], source: DIAGNOSTIC_SOURCE, code: 'parse-error', message: e.message }));
+  },
 };
