@@ -7,16 +7,19 @@
 # nfacct and node. Traffic stays inside the namespaces made here; they are deleted on exit.
 #
 #   sudo bash scripts/make-dump-fixtures.sh [path/to/shared/kube-proxy]
+# KPP_FIXTURES_OUT=DIR writes DIR/dumps and DIR/conntrack instead of test/fixtures/ (the kernel
+# test uses it to remake the fixtures and compare them with the committed ones).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS="${1:-../shared/kube-proxy}"
 OVERALL="$CORPUS/cases/TestOverallIPTablesRules/expected.restore"
-DUMPS=test/fixtures/dumps
-CT=test/fixtures/conntrack
+OUT="${KPP_FIXTURES_OUT:-test/fixtures}"
+DUMPS="$OUT/dumps"
+CT="$OUT/conntrack"
 mkdir -p "$DUMPS" "$CT"
 [ -r "$OVERALL" ] || { echo "missing $OVERALL" >&2; exit 1; }
 
-TAG="kppfix$$"
+TAG="kf$(printf %x $$)$((RANDOM % 100))"   # short: veth names are at most 15 characters
 NODE="$TAG-node"; CLIENT="$TAG-client"; POD="$TAG-pod"; NFT="$TAG-nft"; V6="$TAG-v6"; POD2="$TAG-pod2"
 PIDS=()
 cleanup() {
@@ -125,7 +128,7 @@ nsx "$NFT" iptables-nft-save -c > "$DUMPS/overall-nft-counters.save"
 nsx "$NODE" iptables-nft-save > "$DUMPS/legacy-present-nft.save" 2>&1 || true
 
 # --- IPv6 (assumed: a small hand-written kube-proxy-like ruleset; the corpus has no full IPv6 dump)
-cat > /tmp/$TAG-v6.restore <<'EOF'
+cat > "$DUMPS/.$TAG-v6.restore" <<'EOF'
 *filter
 :KUBE-NODEPORTS - [0:0]
 :KUBE-SERVICES - [0:0]
@@ -156,13 +159,12 @@ COMMIT
 -A KUBE-SEP-SXIVWICOYRO3J4NJ -m comment --comment ns1/svc1:p80 -m tcp -p tcp -j DNAT --to-destination [fd00:10:180::1]:80
 COMMIT
 EOF
-nsx "$V6" ip6tables-legacy-restore < /tmp/$TAG-v6.restore
+nsx "$V6" ip6tables-legacy-restore < "$DUMPS/.$TAG-v6.restore"
 ensure_rules ip6tables-legacy "$V6"
 nsx "$V6" ip6tables-legacy-save > "$DUMPS/ipv6-legacy.save"
 nsx "$V6" ip6tables-legacy -t nat -L -n -v > "$DUMPS/ipv6-nat.L.txt"
-nsx "$V6" ip6tables-nft-restore < /tmp/$TAG-v6.restore
+nsx "$V6" ip6tables-nft-restore < "$DUMPS/.$TAG-v6.restore"
 ensure_rules ip6tables-nft "$V6"
 nsx "$V6" ip6tables-nft-save > "$DUMPS/ipv6-nft.save" 2>&1
-cp /tmp/$TAG-v6.restore "$DUMPS/ipv6-input.restore"
-rm -f /tmp/$TAG-v6.restore
+mv "$DUMPS/.$TAG-v6.restore" "$DUMPS/ipv6-input.restore"
 echo "fixtures written to $DUMPS and $CT"
