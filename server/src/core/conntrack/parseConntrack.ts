@@ -22,6 +22,15 @@ const TUPLE_KEYS: ReadonlySet<string> = new Set(['src', 'dst', 'sport', 'dport',
  * with its span and the other lines are kept.
  */
 export function parseConntrack(text: string): ConntrackTable {
+  try {
+    return parseConntrackText(text);
+  } catch (e) {
+    // A bug here must not take the language server down: report it as data.
+    return { format: 'empty', entries: [], errors: [{ message: `Internal error in the conntrack parser: ${e instanceof Error ? e.message : String(e)}`, span: { start: 0, end: Math.min(text.length, 1) }, severity: 'error' }] };
+  }
+}
+
+function parseConntrackText(text: string): ConntrackTable {
   const entries: ConntrackEntry[] = [];
   const errors: ConntrackParseError[] = [];
   let sawProc = false;

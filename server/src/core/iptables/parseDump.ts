@@ -46,12 +46,20 @@ interface MutableTable {
  * in `errors` with spans, and every other line is kept.
  */
 export function parseDump(text: string, options: ParseDumpOptions = {}): Ruleset {
-  const first = firstMeaningfulLine(text);
-  if (first.startsWith('Chain ')) {
-    return parseListing(text, options);
+  try {
+    const first = firstMeaningfulLine(text);
+    if (first.startsWith('Chain ')) {
+      return parseListing(text, options);
+    }
+    const isRules = !/^[ \t]*(?::|COMMIT\b)/m.test(text);
+    return parseCommands(text, isRules ? 'rules' : 'save', options);
+  } catch (e) {
+    // A bug here must not take the language server down: report it as data.
+    return {
+      format: 'save', tables: [], losses: [],
+      errors: [{ message: `Internal error in the dump parser: ${e instanceof Error ? e.message : String(e)}`, span: { start: 0, end: Math.min(text.length, 1) }, severity: 'error' }],
+    };
   }
-  const isRules = !/^[ \t]*(?::|COMMIT\b)/m.test(text);
-  return parseCommands(text, isRules ? 'rules' : 'save', options);
 }
 
 function firstMeaningfulLine(text: string): string {
