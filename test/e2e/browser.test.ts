@@ -145,6 +145,7 @@ for (const theme of THEMES) {
       });
 
       let svcChain = '';
+      let traceFrame: Frame | undefined;
       await t.test('the nginx port CodeLens names the Service chain', async () => {
         const lens = page.locator('.codelens-decoration a', { hasText: /^KUBE-SVC-[A-Z2-7]{16} · 3 endpoints$/ });
         await lens.waitFor({ state: 'visible', timeout: 30_000 });
@@ -188,6 +189,30 @@ for (const theme of THEMES) {
         // The fork: one branch per endpoint with its share.
         await frame.evaluate(() => document.querySelector('.branches')?.scrollIntoView({ block: 'start' }));
         await screenshot(page, `trace-branches-${theme.name}`);
+        traceFrame = frame;
+      });
+
+      await t.test('clicking a hop reveals its rule in the node\'s rules (webview → extension → editor)', async () => {
+        assert.ok(traceFrame, 'no trace panel');
+        const hop = traceFrame.locator('.hop.has-source', { hasText: 'nat PREROUTING' }).first();
+        const rule = (await hop.locator('code.rule').innerText()).trim();
+        assert.match(rule, /^-A PREROUTING .*-j KUBE-SERVICES$/);
+        await hop.click();
+        await page.locator('.tab', { hasText: 'node-restore.iptables' }).waitFor({ timeout: 30_000 });
+        // The revealed editor shows that very rule (its selection is on screen).
+        await page.locator('.editor-instance .view-line', { hasText: rule }).first().waitFor({ timeout: 30_000 });
+      });
+
+      await t.test('a what-if in the panel traces again: externalTrafficPolicy Local keeps the packet on the node', async () => {
+        assert.ok(traceFrame, 'no trace panel');
+        await traceFrame.selectOption('#kpp-etp', 'Local');
+        await traceFrame.waitForFunction(() => document.querySelectorAll('.branch-head .share').length === 1, undefined, { timeout: 30_000 });
+        const heads = await traceFrame.evaluate(() => Array.from(document.querySelectorAll('.branch-head')).map((e) => (e as HTMLElement).innerText));
+        assert.equal(heads.length, 1);
+        assert.match(heads[0], /100\.0%/);
+        assert.match(heads[0], /forwarded to nginx-\S+ \(10\.244\.0\.\d+:80\) on aks-nodepool1-12345678-vmss000000/);
+        assert.ok(await traceFrame.locator('.hop', { hasText: /KUBE-SVL-[A-Z2-7]{16}/ }).count() > 0, 'no KUBE-SVL hop with Local policy');
+        await screenshot(page, `trace-local-${theme.name}`);
       });
     } finally {
       await browser?.close().catch(() => undefined);
