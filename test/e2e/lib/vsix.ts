@@ -17,7 +17,7 @@ function newestMtime(path: string): number {
 
 /** Runs `npm run package` unless dist/kube-packet-path.vsix is newer than everything it is made from. */
 export function ensurePackagedVsix(): string {
-  const inputs = ['client', 'server/src', 'syntaxes', 'images', 'media', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'];
+  const inputs = ['client', 'server/src', 'syntaxes', 'images', 'media', 'docs', 'scripts/build.mjs', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'];
   const newestInput = Math.max(...inputs.map((p) => newestMtime(join(repoRoot, p))));
   if (existsSync(vsixPath) && statSync(vsixPath).mtimeMs >= newestInput) return vsixPath;
   const result = spawnSync('npm', ['run', 'package'], { cwd: repoRoot, encoding: 'utf8' });
