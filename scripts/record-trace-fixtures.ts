@@ -24,7 +24,7 @@ import { formatRulesUri } from '../server/src/protocol';
 export const repoRoot = join(__dirname, '..');
 export const traceFixtureDir = join(repoRoot, 'test', 'fixtures', 'traces');
 /** The example folders the fixtures are recorded from, relative to the repository root. */
-export const exampleFolders: readonly string[] = ['examples/nginx', 'examples/ingress'];
+export const exampleFolders: readonly string[] = ['examples/cluster', 'examples/nginx', 'examples/ingress'];
 export const RECORDED_NOTE = 'recorded by scripts/record-trace-fixtures.ts from examples/ — do not edit by hand';
 
 /** A fixture file: the PathTrace as buildTrace returns it, after a note on where it comes from. */
@@ -128,10 +128,9 @@ export function recordTraceFixtures(manifests: readonly ManifestText[]): Map<str
   // The nginx LoadBalancer as the panel opens it first: the default scenario.
   record('nginx-loadbalancer-external', defaultClusterSettings, (cluster, objects) => defaultScenario(cluster, objects, 'Service', 'default', 'nginx'));
 
-  // What if externalTrafficPolicy were Local, on a node that runs no nginx pod? With the default
-  // three nodes every node runs one of the three replicas, so the cluster gets a fourth node.
-  const fourNodes: ClusterSettings = { ...defaultClusterSettings, nodeCount: 4 };
-  record('nginx-etp-local-drop', fourNodes, (cluster, objects) => {
+  // What if externalTrafficPolicy were Local, on a node that runs no nginx pod? examples/cluster has
+  // four nodes for three replicas, so one node has none.
+  record('nginx-etp-local-drop', defaultClusterSettings, (cluster, objects) => {
     const withPods = new Set(cluster.pods.filter((p) => p.namespace === 'default' && p.owner === 'Deployment/nginx').map((p) => p.nodeName));
     const empty = cluster.nodes.find((n) => !withPods.has(n.name));
     if (!empty) throw new Error('nginx-etp-local-drop: every node runs an nginx pod; no node to show the drop on');

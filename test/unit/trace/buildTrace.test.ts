@@ -95,3 +95,47 @@ test('errors are reported, not thrown', () => {
   const c = buildTrace(env, objects, { ...defaultScenario(cluster, objects, 'Service', 'ingress-nginx', 'aks-helloworld-one'), via: 'loadbalancer' });
   assert.match(c.errors[0], /no LoadBalancer IP/);
 });
+
+test('a named source pod is the one traced: an nginx pod calling its own Service hairpins and is masqueraded on the branch back to itself', () => {
+  const pod = cluster.pods.find((p) => p.owner === 'Deployment/nginx')!;
+  const base = defaultScenario(cluster, objects, 'Service', 'default', 'nginx');
+  const t = buildTrace(env, objects, { ...base, source: 'pod-same-node', via: 'clusterip', sourceAddress: pod.ip });
+  assert.deepEqual(t.errors, []);
+  assert.equal(t.branches.length, 3);
+  for (const b of t.branches) {
+    assert.equal(b.steps[0].packet.src, pod.ip, 'the trace starts at the named pod');
+    assert.equal(b.steps[0].title, `pod default/${pod.name} on ${pod.nodeName}`);
+  }
+  const self = t.branches.find((b) => b.endpoint!.ip === pod.ip)!;
+  assert.equal(self.masqueraded, true, 'hairpin: the SEP rule marks traffic from the endpoint itself');
+  for (const b of t.branches.filter((x) => x !== self)) assert.equal(b.masqueraded, false);
+  // An address that is no pod of the workspace is used as given, and said to be outside the manifests.
+  const other = buildTrace(env, objects, { ...base, source: 'pod-same-node', via: 'clusterip', sourceAddress: '10.244.0.99' });
+  assert.equal(other.branches[0].steps[0].packet.src, '10.244.0.99');
+  assert.ok(other.assumptions.some((a) => a.includes('10.244.0.99') && a.includes('not in the manifests')));
+});
+
+test('service-upstream: the controller pod connects to the ClusterIP and kube-proxy on its node picks the backend', () => {
+  const changed = objects.map((o) => (o.kind === 'Ingress' && o.metadata?.name === 'hello-world-ingress'
+    ? { ...o, metadata: { ...o.metadata, annotations: { ...(o.metadata?.annotations ?? {}), 'nginx.ingress.kubernetes.io/service-upstream': 'true' } } }
+    : o));
+  const c = synthesizeCluster(changed);
+  const scenario = { ...defaultScenario(c, changed, 'Ingress', 'ingress-nginx', 'hello-world-ingress'), path: '/hello-world-two' };
+  const t = buildTrace({ cluster: c }, changed, scenario);
+  assert.deepEqual(t.errors, []);
+  assert.equal(t.ingress!.serviceUpstream, true);
+  const controllerIPs = new Set(c.pods.filter((p) => p.owner === 'Deployment/ingress-nginx-controller').map((p) => p.ip));
+  const two = c.pods.filter((p) => p.owner === 'Deployment/aks-helloworld-two');
+  assert.deepEqual(t.branches.map((b) => b.endpoint!.ip).sort(), two.map((p) => p.ip).sort());
+  for (const b of t.branches) {
+    const upstream = b.steps.find((s) => s.kind === 'upstream')!;
+    assert.ok(controllerIPs.has(upstream.packet.src), 'the ClusterIP connection starts at the controller pod');
+    assert.equal(upstream.packet.dst, (c.services.find((s) => s.metadata?.name === 'aks-helloworld-two') as any).spec.clusterIP);
+    assert.ok(b.steps.some((s) => s.kind === 'dnat' && s.packet.dst === b.endpoint!.ip), 'kube-proxy DNATs to the backend pod');
+    const lines = b.conntrack!.split('\n');
+    assert.equal(lines.length, 2, 'client→controller and controller→backend entries');
+    assert.match(lines[0], /src=203\.0\.113\.10 /);
+    assert.ok(controllerIPs.has(/src=([\d.]+)/.exec(lines[1])![1]));
+  }
+  assert.ok(Math.abs(t.branches.reduce((a, b) => a + b.probability, 0) - 1) < 1e-9);
+});

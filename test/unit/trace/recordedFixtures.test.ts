@@ -41,10 +41,10 @@ test('recorded fixtures say where they come from, carry no machine path, and are
     const uris = new Set<string>();
     for (const b of f.branches) for (const s of [...b.steps, ...b.reply]) if (s.source) uris.add(s.source.uri);
     assert.ok(uris.size > 0, `${name}: some hop can be revealed`);
-    for (const uri of uris) assert.match(uri, /^(examples\/(nginx|ingress)\/[\w.-]+\.yaml|kpp-rules:\/[\w.-]+\/node-restore\.iptables)$/, `${name}: ${uri}`);
+    for (const uri of uris) assert.match(uri, /^(examples\/(cluster|nginx|ingress)\/[\w.-]+\.yaml|kpp-rules:\/[\w.-]+\/node-restore\.iptables)$/, `${name}: ${uri}`);
   }
   const local = recorded.get('nginx-etp-local-drop')!;
-  assert.match(local._fixture, /nodeCount 4/, 'the 4-node setting is written down');
+  assert.match(local._fixture, /first node without an nginx pod/, 'the scenario is written down');
   assert.equal(local.scenario.externalTrafficPolicy, 'Local');
   assert.deepEqual(local.branches.map((b) => b.verdict), ['dropped']);
 });

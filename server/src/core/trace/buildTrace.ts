@@ -237,11 +237,14 @@ function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): S
       break;
     case 'pod-same-node':
     case 'pod-other-node': {
-      const clientNode = scenario.source === 'pod-same-node' ? chosen : cluster.nodes.find((n) => n.name !== chosen.name) ?? chosen;
-      const real = cluster.pods.find((pod) => pod.nodeName === clientNode.name && !backingPods(cluster, r.svc).includes(pod));
-      src = real?.ip ?? assumedClientPod(clientNode);
-      clientLabel = real ? `pod ${real.namespace}/${real.name} on ${clientNode.name}` : `a client pod on ${clientNode.name}`;
-      if (!real) assumptions.push(`Client pod ${src} on ${clientNode.name} (assumed: no other pod runs there)`);
+      // A pod the user named (by IP or ns/name) wins; otherwise some other pod on the right node.
+      const named = scenario.sourceAddress ? cluster.pods.find((pod) => pod.ip === scenario.sourceAddress || `${pod.namespace}/${pod.name}` === scenario.sourceAddress) : undefined;
+      const clientNode = named ? nodeByName(cluster, named.nodeName) : scenario.source === 'pod-same-node' ? chosen : cluster.nodes.find((n) => n.name !== chosen.name) ?? chosen;
+      const real = named ?? (scenario.sourceAddress ? undefined : cluster.pods.find((pod) => pod.nodeName === clientNode.name && !backingPods(cluster, r.svc).includes(pod)));
+      src = real?.ip ?? scenario.sourceAddress ?? assumedClientPod(clientNode);
+      clientLabel = real ? `pod ${real.namespace}/${real.name} on ${clientNode.name}` : `a client pod ${src} on ${clientNode.name}`;
+      if (!real && !scenario.sourceAddress) assumptions.push(`Client pod ${src} on ${clientNode.name} (assumed: no other pod runs there)`);
+      if (!real && scenario.sourceAddress) assumptions.push(`Client pod ${src} on ${clientNode.name} (not in the manifests)`);
       from = 'pod';
       // A pod's packets to a ClusterIP are translated on the pod's own node; to a node or LB address they travel to the chosen node first.
       if (scenario.via === 'clusterip') node = clientNode;
@@ -509,11 +512,23 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
     }
     const svcPort = portsOf(backendSvc).find((p) => p?.port === backend.port || p?.name === backend.port) ?? portsOf(backendSvc)[0];
     if (serviceUpstream) {
-      // The controller connects to the ClusterIP: a kube-proxy sub-trace from the controller pod's node.
-      const up = serviceTrace(env, objects, { ...scenario, target: { kind: 'Service', namespace: backend.namespace, name: backend.service, port: svcPort?.name || String(svcPort?.port ?? '') }, source: 'pod-same-node', node: ctrlNode.name, via: 'clusterip', sourceAddress: undefined });
+      // service-upstream: the controller connects to the backend's ClusterIP, so kube-proxy's rules
+      // on the controller pod's node pick the endpoint: a full sub-trace from the controller pod.
+      const up = serviceTrace(env, objects, { ...scenario, target: { kind: 'Service', namespace: backend.namespace, name: backend.service, port: svcPort?.name || String(svcPort?.port ?? '') }, source: 'pod-same-node', node: ctrlNode.name, via: 'clusterip', ...(ctrlPod ? { sourceAddress: ctrlPod.ip } : {}), externalTrafficPolicy: undefined, internalTrafficPolicy: undefined });
+      errors.push(...up.trace.errors);
       for (const u of up.trace.branches) {
-        const steps = u.steps.filter((s) => s.kind !== 'client' && s.kind !== 'node').map((s) => (s.packet.src === up.start?.packet.src && ctrlPod ? { ...s, packet: { ...s.packet, src: ctrlPod.ip } } : s));
-        branches.push({ ...u, probability: b.probability * u.probability, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), ...steps], rulesEvaluated: b.rulesEvaluated + u.rulesEvaluated });
+        const first = u.steps[0];
+        const connect: TraceStep | undefined = first ? { ...first, kind: 'upstream', title: `upstream ${endpointText(first.packet.dst, first.packet.dport)} (ClusterIP)`, rewrites: ['src', 'sport', 'dst', 'dport'], explanation: `nginx.ingress.kubernetes.io/service-upstream is "true": ingress-nginx opens a new connection from the controller pod ${first.packet.src} to the Service's ClusterIP ${endpointText(first.packet.dst, first.packet.dport)}, so kube-proxy's rules on ${ctrlNode.name} pick the endpoint.` } : undefined;
+        branches.push({
+          ...u,
+          probability: b.probability * u.probability,
+          steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), ...(connect ? [connect] : []), ...u.steps.slice(1)],
+          reply: [...u.reply.filter((s) => s.kind !== 'client'), ...b.reply.filter((s) => s.kind !== 'pod')],
+          ...(b.conntrack || u.conntrack ? { conntrack: [b.conntrack, u.conntrack].filter(Boolean).join('\n') } : {}),
+          masqueraded: b.masqueraded || u.masqueraded,
+          rulesEvaluated: b.rulesEvaluated + u.rulesEvaluated,
+          unevaluated: [...b.unevaluated, ...u.unevaluated],
+        });
       }
       continue;
     }
@@ -530,21 +545,34 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
       const packet: Packet = { src, sport: 40000 + (pods.indexOf(pod) % 1000), dst: pod.ip, dport: port, proto: 'tcp' };
       const upstream: TraceStep = { kind: 'upstream', title: `upstream ${endpointText(pod.ip, port)}`, packet, rewrites: ['src', 'sport', 'dst', 'dport'], explanation: `ingress-nginx opens a new connection straight to the endpoint ${endpointText(pod.ip, port)} of ${backend.service}, taken from its EndpointSlice: no ClusterIP, so kube-proxy's rules do not apply. The source is the controller pod's IP ${src}.`, probability: b.probability / pods.length };
       const samePodNode = pod.nodeName === ctrlNode.name;
-      const route: TraceStep = { kind: 'routing', title: samePodNode ? 'same node' : `to ${pod.nodeName}`, packet, rewrites: [], explanation: samePodNode ? 'The backend pod runs on the same node: the packet crosses the node\'s bridge.' : `The backend pod runs on ${pod.nodeName}: the packet is routed there through the pod CIDR route, source unchanged.`, probability: b.probability / pods.length };
+      // The new connection still crosses netfilter on the controller's node (FORWARD, POSTROUTING):
+      // the simulator walks it there, so a NetworkPolicy-style DROP or a masquerade would show.
+      const legRules = rulesFor(env, ctrlNode.name === scenario.node ? scenario : { ...scenario, rules: 'generated' }, env.cluster, ctrlNode);
+      const leg = tracePacket(legRules.ruleset, { packet, from: 'pod', localAddresses: [ctrlNode.internalIP, '127.0.0.1'] });
+      const legOutcome = leg.outcomes[0];
+      const legStart: Start = { packet, from: 'pod', node: ctrlNode, prefix: [], assumptions: [], clientLabel: `controller pod ${src}` };
+      const legSteps = legOutcome ? stepsFromOutcome(env, legOutcome, legStart, `${backend.namespace}/${backend.service}`, legRules.uri, legRules.lineSpan).filter((x) => x.kind !== 'routing').map((x) => ({ ...x, probability: b.probability / pods.length })) : [];
+      const legEnds = legOutcome && (legOutcome.verdict === 'dropped' || legOutcome.verdict === 'rejected');
+      const delivered = legOutcome?.packet ?? packet;
+      const route: TraceStep = { kind: 'routing', title: samePodNode ? 'same node' : `to ${pod.nodeName}`, packet: delivered, rewrites: [], explanation: samePodNode ? 'The backend pod runs on the same node: the packet crosses the node\'s bridge.' : `The backend pod runs on ${pod.nodeName}: the packet is routed there through the pod CIDR route, source unchanged.`, probability: b.probability / pods.length };
+      if (legEnds) {
+        branches.push({ ...b, probability: b.probability / pods.length, steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), upstream, ...legSteps], reply: [], verdict: legOutcome.verdict, reason: legOutcome.reason ?? legOutcome.verdict, rulesEvaluated: b.rulesEvaluated + legOutcome.rulesEvaluated });
+        continue;
+      }
       const podStep: TraceStep = { kind: 'pod', title: `pod ${pod.namespace}/${pod.name}`, packet, rewrites: [], explanation: `The backend pod ${pod.name} sees the connection coming from the controller pod ${src}, not from the client; the client address is only in X-Forwarded-For.`, probability: b.probability / pods.length, source: env.locate?.(pod.owner.split('/')[0], pod.namespace, pod.owner.split('/')[1], ['spec', 'template']) };
       branches.push({
         probability: b.probability / pods.length,
         verdict: 'forwarded',
         endpoint: { ip: pod.ip, port, pod: pod.name, node: pod.nodeName, assumed: pod.assumed },
-        steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), upstream, route, podStep],
+        steps: [...withoutFinalPod(b.steps), ctrlStep, decisionStep(arrive), upstream, ...legSteps, route, podStep],
         reply: [
           { kind: 'pod', title: `pod ${pod.name} replies`, packet: { src: pod.ip, sport: port, dst: src, dport: packet.sport, proto: 'tcp' }, rewrites: [], explanation: 'The backend replies to the controller pod.' },
           ...b.reply,
         ],
         conntrack: b.conntrack,
         masqueraded: b.masqueraded,
-        rulesEvaluated: b.rulesEvaluated,
-        unevaluated: b.unevaluated,
+        rulesEvaluated: b.rulesEvaluated + (legOutcome?.rulesEvaluated ?? 0),
+        unevaluated: [...b.unevaluated, ...(legOutcome?.unevaluated ?? []).map((x) => `${x.table} ${x.chain} line ${x.line + 1}: ${x.rule} (${x.reason})`)],
       });
     }
   }
