@@ -21,6 +21,7 @@ interface Manifest {
   contributes?: {
     languages?: { id: string; configuration?: string }[];
     grammars?: { language: string; path: string }[];
+    configuration?: { properties?: Record<string, unknown> };
   };
 }
 const manifest = JSON.parse(readZipEntry(zip, byName.get('extension/package.json')!).toString('utf8')) as Manifest;
@@ -132,8 +133,15 @@ test('activates on YAML, iptables and conntrack documents and declares those lan
   assert.ok(languages.has('iptables') && languages.has('conntrack'), 'iptables/conntrack languages not contributed');
   const untrusted = manifest.capabilities?.untrustedWorkspaces;
   assert.ok(untrusted, 'capabilities.untrustedWorkspaces not declared');
-  // The extension only reads workspace files (it never runs workspace code), so full support is honest.
+  // The extension only reads workspace files (it never runs workspace code), so full support is
+  // honest as long as no setting names a program, a path or a command a workspace could point at.
   if (untrusted.supported === 'limited') assert.ok(untrusted.description, '"limited" needs a description');
+  if (untrusted.supported === true) {
+    const settings = Object.keys(manifest.contributes?.configuration?.properties ?? {});
+    assert.ok(settings.length > 0, 'no settings read (the check would prove nothing)');
+    const risky = settings.filter((k) => /path|command|executable|binary|program|kubectl|shell/i.test(k));
+    assert.deepEqual(risky, [], 'settings a workspace could use to run something: declare "limited" with restrictedConfigurations');
+  }
   assert.equal(manifest.main, './dist/client.js');
 });
 
