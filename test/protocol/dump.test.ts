@@ -167,3 +167,17 @@ test('hover on an address names the pod; checkDump problems show on a broken dum
   const diags = await client.waitForDiagnostics(uri, (d) => d.some((x) => x.code === 'undeclared-chain'));
   assert.ok(diags.some((d) => d.code === 'unreachable-rule' && d.range.start.line === 4), JSON.stringify(diags));
 });
+
+test('definition on a KUBE-SEP declaration: the Service port and the workload whose pod is the endpoint', async () => {
+  const sep = /^:(KUBE-SEP-\w{16}) /m.exec(dump)![1];
+  const defs = await client.request<Location[]>('textDocument/definition', { textDocument: { uri: dumpUri }, position: positionOf(dump, `:${sep} `, 2) });
+  assert.deepEqual(defs.map((d) => d.uri), [ws.fileUri('service.yaml'), ws.fileUri('deployment.yaml')]);
+});
+
+test('chain hover adds up the rule counters of a dump saved with -c', async () => {
+  const text = '*nat\n:PREROUTING ACCEPT [5:300]\n:KUBE-X - [0:0]\n[3:180] -A PREROUTING -j KUBE-X\n[2:120] -A KUBE-X -s 10.0.0.0/8 -j RETURN\n[1:60] -A KUBE-X -j RETURN\nCOMMIT\n';
+  const uri = ws.write('counters.iptables', text);
+  await client.open(uri, text, 'iptables');
+  const hover = await client.request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(text, ':KUBE-X', 2) });
+  assert.match((hover!.contents as MarkupContent).value, /2 rules; its rules counted 3 packet matches/);
+});

@@ -54,7 +54,10 @@ function chainHover(analysis: DumpAnalysis, entry: ChainIndexEntry): string {
   } else if (entry.builtin) {
     lines.push('Built-in chain.', '');
   }
-  lines.push(`${entry.ruleCount} rule${entry.ruleCount === 1 ? '' : 's'}${entry.declared ? '' : ' — **never declared in this table**'}.`);
+  const chain = chainOf(analysis.ruleset, entry.table, entry.chain);
+  const counted = chain?.rules.filter((r) => r.counters !== undefined) ?? [];
+  const packets = counted.reduce((n, r) => n + (r.counters?.packets ?? 0), 0);
+  lines.push(`${entry.ruleCount} rule${entry.ruleCount === 1 ? '' : 's'}${entry.declared ? '' : ' — **never declared in this table**'}${counted.length > 0 ? `; its rules counted ${packets.toLocaleString('en-US')} packet matches` : ''}${chain?.counters ? `; policy counter ${chain.counters.packets.toLocaleString('en-US')} packets` : ''}.`);
   if (entry.references.length === 0) {
     lines.push('', entry.builtin ? 'Entered from the kernel hook.' : 'No rule jumps here.');
   } else {
