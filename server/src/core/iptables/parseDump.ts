@@ -1,6 +1,6 @@
 import type { Span } from '../text/span';
 import { BUILTIN_CHAINS, type Chain, type Match, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
-import { inferTableFromBuiltins } from './inferTable';
+import { inferTable, inferTableFromBuiltins, tableHintsOf } from './inferTable';
 import { parseListing } from './parseListing';
 import { Interner, parseRuleSpec } from './parseRuleSpec';
 import { WordScanner } from './scanWords';
@@ -149,10 +149,10 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
     if (name === undefined) {
       const policies: string[] = [];
       for (const m of text.matchAll(/^[ \t]*-P[ \t]+(\S+)/gm)) policies.push(m[1]);
-      const inferred = inferTableFromBuiltins(policies);
+      const inferred = inferTable(policies, tableHintsOf(text));
       name = inferred ?? 'filter';
       losses.push(inferred !== undefined && inferred !== 'filter'
-        ? `iptables -S lists one table and does not name it; no \`*table\` line was given, so the table is inferred as ${inferred} from its built-in chains.`
+        ? `iptables -S lists one table and does not name it; no \`*table\` line was given, so the table is inferred as ${inferred} from ${inferTableFromBuiltins(policies) === inferred ? 'its built-in chains' : 'the chains and targets it shows'}.`
         : 'iptables -S lists one table and does not name it; no `*table` line was given, so the table is assumed to be filter.');
     }
     return openTable(name, { start: at, end: at });

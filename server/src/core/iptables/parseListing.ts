@@ -1,7 +1,7 @@
 import type { Span } from '../text/span';
 import type { Chain, Counters, Match, ParseError, Rule, RuleOption, Ruleset, Table, Target } from './model';
 import { BUILTIN_CHAINS } from './model';
-import { inferTableFromBuiltins } from './inferTable';
+import { inferTable, inferTableFromBuiltins, tableHintsOf } from './inferTable';
 import type { ParseDumpOptions } from './parseDump';
 import { protocolModule } from './parseRuleSpec';
 
@@ -111,12 +111,14 @@ export function parseListing(text: string, options: ParseDumpOptions = {}): Rule
   const tableLosses = new Set<string>();
   segments.forEach((seg, k) => {
     if (seg.length === 0) return;
-    const inferred = inferTableFromBuiltins(seg.filter((c) => c.policy !== undefined).map((c) => c.name));
+    const listedBuiltins = seg.filter((c) => c.policy !== undefined).map((c) => c.name);
+    const how = (t: string) => (inferTableFromBuiltins(listedBuiltins) === t ? 'its built-in chains' : 'the chains and targets it shows');
+    const inferred = inferTable(listedBuiltins, { natOnly: seg.some((c) => tableHintsOf(c.name).natOnly || c.rules.some((r) => r.target !== undefined && tableHintsOf(r.target.name).natOnly)) });
     const given = k === 0 ? options.table : undefined;
     const table = given ?? inferred ?? 'filter';
     if (given === undefined) {
       tableLosses.add(inferred !== undefined
-        ? `The listing does not name its table${segments.length > 1 ? 's' : ''}; inferred ${inferred} from its built-in chains.`
+        ? `The listing does not name its table${segments.length > 1 ? 's' : ''}; inferred ${inferred} from ${how(inferred)}.`
         : `The listing does not name its table${segments.length > 1 ? 's' : ''}, and its built-in chains do not tell; assumed filter.`);
     }
     if (tables.some((t) => t.name === table)) errors.push({ message: `A second listing of table ${table}`, span: seg[0].declSpan, severity: 'warning' });
