@@ -275,7 +275,9 @@ function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): S
       packet,
       rewrites: [],
       explanation: local
-        ? `The cloud load balancer sends the packet, destination unchanged, to a node whose health check on port ${r.svc.spec?.healthCheckNodePort ?? '(healthCheckNodePort)'} passes: with externalTrafficPolicy Local only nodes running an endpoint pass it. Here: ${node.name}.`
+        ? backingPods(cluster, r.svc).some((pod) => pod.nodeName === node.name)
+          ? `The cloud load balancer sends the packet, destination unchanged, to a node whose health check on port ${r.svc.spec?.healthCheckNodePort ?? '(healthCheckNodePort)'} passes: with externalTrafficPolicy Local only nodes running an endpoint pass it. ${node.name} runs one.`
+          : `With externalTrafficPolicy Local the load balancer's health check on port ${r.svc.spec?.healthCheckNodePort ?? '(healthCheckNodePort)'} fails on ${node.name}, which runs no endpoint, so a healthy load balancer stops sending here. This is what happens to a packet that arrives anyway (before the probe notices, or from a load balancer that ignores it).`
         : `The cloud load balancer sends the packet to any healthy node, here ${node.name}, keeping the destination ${packet.dst} (floating IP), so the node's rules see the LoadBalancer IP.`,
       source: env.locate?.('Service', nsOf(r.svc), String(r.svc.metadata?.name), ['spec', 'type']),
     });
