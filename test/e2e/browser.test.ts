@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Browser, Frame, Page } from 'playwright-core';
+import type { Browser, Frame, Locator, Page } from 'playwright-core';
 import { ensurePackagedVsix, repoRoot } from './lib/vsix';
 import { createProfile, ensureCodeServer, installVsix, launchChromium, startCodeServer, waitUntil, type CodeServer, type Profile } from './lib/codeServer';
 import { countDiagnostics, EXPECTED_DIAGNOSTICS } from './expected';
@@ -56,6 +56,24 @@ async function findTraceFrame(page: Page, title: RegExp, timeoutMs: number): Pro
     return false;
   }, timeoutMs, 500);
   return found!;
+}
+
+/**
+ * Hovers `target` until a hover containing `text` shows. CodeLenses arrive after the text and push
+ * lines down, so a first hover can land on another line: move away and hover again.
+ */
+async function hoverUntil(page: Page, target: Locator, text: string | RegExp): Promise<Locator> {
+  const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: text });
+  for (let attempt = 1; ; attempt++) {
+    await page.mouse.move(5, 5);
+    await target.hover();
+    try {
+      await hover.waitFor({ state: 'visible', timeout: 5_000 });
+      return hover;
+    } catch (e) {
+      if (attempt >= 6) throw e;
+    }
+  }
 }
 
 const SHOWN = Object.values(EXPECTED_DIAGNOSTICS).flat().filter((d) => d[1] !== 'hint'); // the Problems panel hides hints
@@ -117,9 +135,7 @@ for (const theme of THEMES) {
         await page.keyboard.press('Control+Shift+M'); // hide the panel again
         await openFile(page, 'nginx/service.yaml', 'type: LoadBalancer');
         const selectorLine = page.locator('.editor-instance .view-line', { hasText: 'app: nginx' }).first();
-        await selectorLine.locator('span', { hasText: /^nginx$/ }).last().hover();
-        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: '3 pods in 1 workload' });
-        await hover.waitFor({ state: 'visible', timeout: 30_000 });
+        const hover = await hoverUntil(page, selectorLine.locator('span', { hasText: /^nginx$/ }).last(), '3 pods in 1 workload');
         const text = await hover.innerText();
         assert.match(text, /Service nginx/);
         assert.match(text, /Deployment nginx — 3 replicas — nginx\/deployment\.yaml/);
@@ -154,9 +170,7 @@ for (const theme of THEMES) {
 
       await t.test('hovering the nginx Service name shows the chains kube-proxy writes for it', async () => {
         const nameLine = page.locator('.editor-instance .view-line', { hasText: 'name: nginx' }).first();
-        await nameLine.locator('span', { hasText: /^nginx$/ }).last().hover();
-        const hover = page.locator('.monaco-hover:not(.hidden)', { hasText: 'KUBE-SEP-' });
-        await hover.waitFor({ state: 'visible', timeout: 30_000 });
+        const hover = await hoverUntil(page, nameLine.locator('span', { hasText: /^nginx$/ }).last(), 'KUBE-SEP-');
         const text = await hover.innerText();
         assert.ok(svcChain, 'no chain from the CodeLens');
         assert.ok(text.includes(`${svcChain} → 3 endpoints`), `the hover does not name ${svcChain} with 3 endpoints`);
