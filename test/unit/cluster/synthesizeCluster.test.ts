@@ -149,3 +149,31 @@ ports: [{port: 80, name: ''}]
   assert.equal(c.assumptions.some((a) => a.owner === 'default/web' && a.what === 'clusterIP'), false);
   assert.equal(defaultClusterSettings.nodeCount, 3);
 });
+
+test('ipFamilies: clusterIPs are filled the way the API server does, so kube-proxy writes rules; IPv6-only gets none and says so', async () => {
+  const { generateRules } = await import('../../../server/src/core/kubeproxy/generateRules');
+  const { defaultProxierConfig } = await import('../../../server/src/core/kubeproxy/config');
+  const c = synthesizeCluster(objects(nginx.replace('  type: LoadBalancer\n', '  type: LoadBalancer\n  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4]\n') + `
+---
+apiVersion: v1
+kind: Service
+metadata: {name: six}
+spec: {ipFamilies: [IPv6], selector: {app: nginx}, ports: [{port: 80}]}
+`));
+  const svc = c.services.find((s) => s.metadata?.name === 'nginx')!;
+  assert.deepEqual(svc.spec.clusterIPs, [svc.spec.clusterIP]);
+  const six = c.services.find((s) => s.metadata?.name === 'six')!;
+  assert.equal(six.spec.clusterIP, undefined);
+  assert.deepEqual(six.spec.clusterIPs, []);
+  assert.ok(c.assumptions.some((a) => a.owner === 'default/six' && /IPv6 ClusterIP/.test(a.text)));
+  const rules = generateRules({ services: c.services, endpointSlices: c.endpointSlices, config: { ...defaultProxierConfig(), nodeName: c.nodes[0].name } });
+  assert.match(rules.restore, new RegExp(`-d ${svc.spec.clusterIP.replace(/\./g, '\\.')} --dport 80 -j KUBE-SVC-`));
+});
+
+test('a huge replica count is capped to what the pod CIDRs hold, and the cap is labelled', () => {
+  const c = synthesizeCluster(objects(nginx.replace('replicas: 3', 'replicas: 1000000000')));
+  const pods = c.pods.filter((p) => p.owner === 'Deployment/nginx');
+  assert.equal(pods.length, 3 * 253);
+  assert.equal(new Set(pods.map((p) => p.ip)).size, pods.length, 'every pod IP is distinct');
+  assert.ok(c.assumptions.some((a) => a.what === 'replicas' && /asks for 1000000000 replicas; 759 pods/.test(a.text)));
+});

@@ -156,6 +156,9 @@ function allocateSlots(keys: readonly string[], size: number, taken: ReadonlySet
 // ---------------------------------------------------------------------------------------------
 
 
+/** The most pods synthesized for one workload. */
+export const MAX_PODS_PER_WORKLOAD = 5000;
+
 function nsOf(o: KubeObject): string {
   return typeof o.metadata?.namespace === 'string' && o.metadata.namespace !== '' ? o.metadata.namespace : 'default';
 }
@@ -296,7 +299,12 @@ export function synthesizeCluster(objects: readonly KubeObject[], settings: Clus
     // A ReplicaSet owned by a Deployment in the workspace would double count; skip owned ones.
     if (o.kind === 'ReplicaSet' && Array.isArray(o.metadata?.ownerReferences) && (o.metadata.ownerReferences as unknown[]).length > 0) continue;
     if (o.kind === 'Pod' && Array.isArray(o.metadata?.ownerReferences) && (o.metadata.ownerReferences as unknown[]).length > 0) continue;
-    const count = replicasOf(o, nodes.length);
+    // A huge (or mistyped) replica count must not stall the editor: no more pods than the nodes'
+    // pod CIDRs can hold, and never more than MAX_PODS_PER_WORKLOAD.
+    const wanted = replicasOf(o, nodes.length);
+    const capacity = Math.max(1, nodes.length * Math.max(1, perNode - 3));
+    const count = Math.min(wanted, capacity, MAX_PODS_PER_WORKLOAD);
+    if (count < wanted) assumptions.push({ what: 'replicas', owner: keyOf(o), value: String(count), text: `${o.kind} ${keyOf(o)} asks for ${wanted} replicas; ${count} pods are assumed (the most the nodes' pod CIDRs${count === MAX_PODS_PER_WORKLOAD ? ' and this tool' : ''} hold)` });
     const start = stableHash(keyOf(o) + '#node') % nodes.length;
     for (let i = 0; i < count; i++) {
       let nodeName: string;
@@ -346,7 +354,9 @@ export function synthesizeCluster(objects: readonly KubeObject[], settings: Clus
     }
     explicitClusterIPs.add(0).add(1).add(10).add(svcCidr.size - 1); // network, kubernetes, kube-dns, broadcast
   }
-  const needClusterIP = services.filter((s) => s.spec?.type !== 'ExternalName' && (s.spec?.clusterIP === undefined || s.spec?.clusterIP === ''));
+  const familiesOf = (s: KubeObject): string[] | undefined => (Array.isArray(s.spec?.ipFamilies) ? s.spec.ipFamilies.map(String) : undefined);
+  // Only IPv4 ClusterIPs are synthesized: a Service whose families leave IPv4 out gets none.
+  const needClusterIP = services.filter((s) => s.spec?.type !== 'ExternalName' && (s.spec?.clusterIP === undefined || s.spec?.clusterIP === '') && (familiesOf(s)?.includes('IPv4') ?? true));
   const clusterIPSlots = svcCidr ? allocateSlots(needClusterIP.map(keyOf), svcCidr.size, explicitClusterIPs, (k) => stableHash(k)) : new Map<string, number>();
 
   // NodePorts (per service port) and health-check NodePorts.
@@ -381,6 +391,21 @@ export function synthesizeCluster(objects: readonly KubeObject[], settings: Clus
     if (slot !== undefined && svcCidr) {
       spec.clusterIP = formatIPv4(svcCidr.base + slot);
       assumptions.push({ what: 'clusterIP', owner: key, value: spec.clusterIP, text: `ClusterIP ${spec.clusterIP} of Service ${key} (assumed: the manifest sets none)` });
+    }
+    // kube-proxy reads spec.clusterIPs whenever spec.ipFamilies is set. The API server fills it
+    // (clusterIPs[0] mirrors clusterIP); do the same, in family order, as far as addresses exist.
+    const families = familiesOf(s);
+    if (families && !Array.isArray(spec.clusterIPs) && spec.clusterIP !== 'None' && s.spec?.type !== 'ExternalName') {
+      const ips: string[] = [];
+      for (const family of families) {
+        const ip = typeof spec.clusterIP === 'string' && spec.clusterIP !== '' && (family === 'IPv6') === spec.clusterIP.includes(':') ? spec.clusterIP : undefined;
+        if (!ip) {
+          assumptions.push({ what: 'clusterIP', owner: key, value: '', text: `Service ${key} asks for an ${family} ClusterIP (ipFamilies) but none is given and only IPv4 ClusterIPs are assumed: no ${family} rules are shown for it` });
+          break;
+        }
+        ips.push(ip);
+      }
+      spec.clusterIPs = ips;
     }
     if (Array.isArray(spec.ports)) {
       spec.ports = spec.ports.map((p: any, i: number) => {
@@ -446,6 +471,9 @@ export function synthesizeCluster(objects: readonly KubeObject[], settings: Clus
         endpoints: g.pods.map((p) => ({ addresses: [p.ip], conditions: { ready: true, serving: true, terminating: false }, nodeName: p.nodeName, targetRef: { kind: 'Pod', namespace: p.namespace, name: p.name } })),
         ports: g.ports,
       });
+    }
+    if (matched.length > 0 && familiesOf(s)?.includes('IPv6')) {
+      assumptions.push({ what: 'endpoints', owner: key, value: '0', text: `Service ${key} is ${familiesOf(s)!.join('/')}: only IPv4 pod addresses are assumed, so its IPv6 rules have no synthesized endpoints` });
     }
     if (matched.length > 0) {
       assumptions.push({ what: 'endpoints', owner: key, value: String(matched.length), text: `${matched.length} endpoint${matched.length === 1 ? '' : 's'} of Service ${key} from the pods its selector matches (assumed: no EndpointSlices in the workspace)` });
