@@ -130,6 +130,12 @@ function checkCase(c: CorpusCase): number {
   return compared;
 }
 
+// The corpus is the oracle: its absence is a failure, not a reason to pass with nothing compared.
+test('the kube-proxy corpus is present beside the repository (../shared/kube-proxy)', () => {
+  assert.ok(corpusPresent, 'kube-proxy corpus not found beside the repository (../shared/kube-proxy): nothing would be compared');
+  assert.ok(listCases().length >= 79, `expected the 79 corpus cases, found ${listCases().length}`);
+});
+
 describe('kube-proxy conformance corpus', { skip: corpusPresent ? false : 'corpus not found beside the repository (../shared/kube-proxy)' }, () => {
   for (const c of listCases()) {
     if (!c.files.has('manifests.yaml')) {
