@@ -2,6 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAllDocuments } from 'yaml';
 import { synthesizeCluster, defaultClusterSettings, type KubeObject } from '../../../server/src/core/cluster/synthesizeCluster';
+import { generateRules } from '../../../server/src/core/kubeproxy/generateRules';
+import { defaultProxierConfig } from '../../../server/src/core/kubeproxy/config';
 
 function objects(yamlText: string): KubeObject[] {
   return parseAllDocuments(yamlText).map((d) => d.toJS() as KubeObject).filter((o) => o && o.kind);
@@ -150,9 +152,7 @@ ports: [{port: 80, name: ''}]
   assert.equal(defaultClusterSettings.nodeCount, 3);
 });
 
-test('ipFamilies: clusterIPs are filled the way the API server does, so kube-proxy writes rules; IPv6-only gets none and says so', async () => {
-  const { generateRules } = await import('../../../server/src/core/kubeproxy/generateRules');
-  const { defaultProxierConfig } = await import('../../../server/src/core/kubeproxy/config');
+test('ipFamilies: clusterIPs are filled the way the API server does, so kube-proxy writes rules; IPv6-only gets none and says so', () => {
   const c = synthesizeCluster(objects(nginx.replace('  type: LoadBalancer\n', '  type: LoadBalancer\n  ipFamilyPolicy: SingleStack\n  ipFamilies: [IPv4]\n') + `
 ---
 apiVersion: v1
