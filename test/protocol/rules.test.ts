@@ -175,6 +175,23 @@ test('settings: format, node and cluster CIDRs from workspace/configuration', as
   assert.match(reset.text, /-d 10\.0\.\d+\.\d+\/32 /);
 });
 
+test('settings: kubePacketPath.kubeProxy switches change the generated rules like the kpp rules flags', async () => {
+  const before = rulesChanged;
+  const plain = await client.request<GeneratedRulesResult>(GeneratedRulesMethod, { format: 'restore' });
+  assert.match(plain.text, /-m nfacct --nfacct-name/);
+  assert.match(plain.text, /--random-fully/);
+  await client.setConfiguration('kubePacketPath', { kubeProxy: { nfacctCounters: false, randomFully: false, conntrackTcpBeLiberal: true } });
+  await waitForRulesChanged(before);
+  const changed = await client.request<GeneratedRulesResult>(GeneratedRulesMethod, { format: 'restore' });
+  assert.doesNotMatch(changed.text, /nfacct/);
+  assert.doesNotMatch(changed.text, /--random-fully/);
+  assert.doesNotMatch(changed.text, /--ctstate INVALID/);
+  await client.setConfiguration('kubePacketPath', {});
+  await waitForRulesChanged(before + 1);
+  const back = await client.request<GeneratedRulesResult>(GeneratedRulesMethod, { format: 'restore' });
+  assert.equal(back.text, plain.text);
+});
+
 test('manifest text cannot break out of the hover: names are escaped, the fence outgrows backtick runs', async () => {
   const hostile = `apiVersion: v1
 kind: Service

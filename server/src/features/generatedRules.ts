@@ -16,7 +16,7 @@ import {
   type RulesChangedParams,
 } from '../protocol';
 import { defineCustomRequest } from './customRequests';
-import { currentSettings, settingsVersion } from './settings';
+import { currentSettings, nodeRulesOptions, settingsVersion } from './settings';
 
 const FORMATS: readonly GeneratedRulesFormat[] = ['restore', 'save-legacy', 'save-nft', 'node-restore'];
 
@@ -35,7 +35,7 @@ export function currentRules(snapshot: WorkspaceSnapshot, nodeName?: string): Cu
   const wanted = nodeName ?? settings.rules.node;
   const known = wanted !== undefined && cluster.nodes.some((n) => n.name === wanted);
   const name = known ? wanted : cluster.nodes[0]?.name;
-  const rules = nodeRulesOfSnapshot(snapshot, settings.cluster, name !== undefined ? { nodeName: name } : {});
+  const rules = nodeRulesOfSnapshot(snapshot, settings.cluster, nodeRulesOptions(settings, name));
   const nodeError = wanted !== undefined && !known ? `No node "${wanted}": the nodes are ${cluster.nodes.map((n) => n.name).join(', ')}; showing ${rules.node.name}.` : undefined;
   return { cluster, objects, rules, ...(nodeError ? { nodeError } : {}) };
 }

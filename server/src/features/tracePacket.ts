@@ -24,7 +24,7 @@ import {
 import { defineCustomRequest } from './customRequests';
 import type { FeatureContext } from './featureContext';
 import { currentRules } from './generatedRules';
-import { currentSettings } from './settings';
+import { currentSettings, nodeRulesOptions } from './settings';
 
 const SOURCES: readonly SourceKind[] = ['external', 'pod-same-node', 'pod-other-node', 'node', 'pod-self'];
 const ENTRIES: readonly Entry[] = ['loadbalancer', 'nodeport', 'clusterip', 'externalip'];
@@ -134,11 +134,11 @@ export function traceScenario(ctx: FeatureContext, raw: unknown): PathTrace {
     locate: locatorOf(snapshot),
     // The workspace's cluster: the cached rules the hover and the document show. A what-if cluster
     // (changed traffic policy) gets its own rules, which no document shows.
-    nodeRules: (c, nodeName, overrides) => (c === cluster && !overrides ? nodeRulesOfSnapshot(snapshot, settings.cluster, { nodeName }) : buildNodeRules(c, { nodeName, ...(overrides ? { overrides } : {}) })),
+    nodeRules: (c, nodeName, overrides) => (c === cluster && !overrides ? nodeRulesOfSnapshot(snapshot, settings.cluster, nodeRulesOptions(settings, nodeName)) : buildNodeRules(c, { nodeName, overrides: { ...settings.kubeProxy, ...overrides } })),
   };
   if (!whatIf) {
     env.generatedRulesUri = (nodeName) => formatRulesUri(nodeName, 'node-restore');
-    env.generatedLineSpan = (nodeName, line) => nodeRestoreSpans(nodeRulesOfSnapshot(snapshot, settings.cluster, { nodeName }))(line);
+    env.generatedLineSpan = (nodeName, line) => nodeRestoreSpans(nodeRulesOfSnapshot(snapshot, settings.cluster, nodeRulesOptions(settings, nodeName)))(line);
   }
   const extraErrors: string[] = [];
   if (scenario.rules !== 'generated') {

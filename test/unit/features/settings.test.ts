@@ -39,3 +39,17 @@ test('applySettings reports a change only when the parsed settings differ', () =
   assert.equal(applySettings(undefined), true);
   assert.deepEqual(currentSettings(), defaultSettings);
 });
+
+test('kubePacketPath.kubeProxy.*: the fake-proxier switches become proxier overrides, and only when they differ from kube-proxy', () => {
+  assert.deepEqual(parseSettings({}).kubeProxy, {});
+  assert.deepEqual(parseSettings({ kubeProxy: { nfacctCounters: true, randomFully: true, masqueradeAll: false } }).kubeProxy, {});
+  assert.deepEqual(parseSettings({ kubeProxy: { nfacctCounters: false, localTrafficDetector: false, conntrackTcpBeLiberal: true, randomFully: false, masqueradeAll: true } }).kubeProxy, {
+    nfacctCounters: { ct_state_invalid_dropped_pkts: false, localhost_nps_accepted_pkts: false },
+    localDetector: { mode: 'none' },
+    conntrackTCPLiberal: true,
+    hasRandomFully: false,
+    masqueradeAll: true,
+  });
+  // Dotted keys, and wrong types fall back to the defaults.
+  assert.deepEqual(parseSettings({ 'kubeProxy.conntrackTcpBeLiberal': true, 'kubeProxy.randomFully': 'no' }).kubeProxy, { conntrackTCPLiberal: true });
+});
