@@ -22,9 +22,8 @@ import {
   usesLocalEndpoints,
   externallyAccessible,
   type EndpointInfo,
-  type ServicePortInfo,
 } from './proxyState';
-import type { ChainKind, ChainLines, GeneratedRules, GeneratedServicePort, GeneratorMessage, ProxierConfig, ProxierInput, SharedRuleLine } from './types';
+import type { ChainKind, GeneratedEndpoint, GeneratedRules, GeneratedServicePort, GeneratorMessage, ProxierConfig, ProxierInput } from './types';
 
 const KUBE_SERVICES = 'KUBE-SERVICES';
 const KUBE_EXTERNAL_SERVICES = 'KUBE-EXTERNAL-SERVICES';
@@ -37,11 +36,6 @@ const KUBE_FIREWALL = 'KUBE-FIREWALL';
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
 const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
 const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
-
-type Section = 0 | 1 | 2 | 3; // filterChains, filterRules, natChains, natRules
-/** A line before the sections are joined: section * SECTION + index (a number, to keep allocation low). */
-type LineRef = number;
-const SECTION = 1 << 28;
 
 interface LocalDetector {
   readonly ifLocal?: string;
@@ -189,8 +183,6 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   const filterRules = new LineBuffer();
   const natChains = new LineBuffer();
   const natRules = new LineBuffer();
-  const sections = [filterChains, filterRules, natChains, natRules];
-  const refOf = (section: Section): LineRef => section * SECTION + sections[section].lines;
 
   for (const c of [KUBE_SERVICES, KUBE_EXTERNAL_SERVICES, KUBE_FORWARD, KUBE_NODEPORTS, KUBE_PROXY_FIREWALL]) filterChains.write(chainLine(c));
   for (const c of [KUBE_SERVICES, KUBE_NODEPORTS, KUBE_POSTROUTING, KUBE_MARK_MASQ]) natChains.write(chainLine(c));
@@ -208,19 +200,61 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   let totalEndpoints = 0;
   for (const svc of services) totalEndpoints += endpointsMap.get(svc.key)?.length ?? 0;
   const largeClusterMode = totalEndpoints > config.largeClusterEndpointsThreshold;
-  const withComment = (head: string, comment: string): string => (largeClusterMode ? head : `${head} -m comment --comment ${comment}`);
 
   let noLocalInternal = 0;
   let noLocalExternal = 0;
 
-  interface PendingChain {
-    kind: ChainKind;
-    chain: string;
-    table: 'nat';
-    decl: LineRef;
-    ranges: [LineRef, LineRef][];
+  // The metadata is built as the rules are written, with line numbers counted within their
+  // section (chain declarations: natChains; chain rules: natRules; shared rules: filterRules or
+  // natRules); `restore` line numbers are only known once every section is complete, so the
+  // sections' first lines are added at the end (see "Turn section-local line numbers" below).
+  interface MutableRange {
+    start: number;
+    end: number;
   }
-  const pendingPorts: { svc: ServicePortInfo; all: readonly EndpointInfo[]; cats: ReturnType<typeof categorizeEndpoints>; used: GeneratedServicePort['used']; chains: PendingChain[]; shared: { table: 'filter' | 'nat'; chain: string; ref: LineRef }[] }[] = [];
+  interface MutableChainLines {
+    readonly table: 'nat';
+    readonly chain: string;
+    readonly kind: ChainKind;
+    declarationLine: number;
+    readonly ranges: MutableRange[];
+  }
+  interface MutableSharedRuleLine {
+    readonly table: 'filter' | 'nat';
+    readonly chain: string;
+    line: number;
+  }
+  const servicePorts: GeneratedServicePort[] = [];
+  const allChainLines: MutableChainLines[] = [];
+  const allSharedLines: MutableSharedRuleLine[] = [];
+
+  // Per-service-port state the helpers below write into (helpers made once, not per port).
+  let shared: MutableSharedRuleLine[] = [];
+  let chains: MutableChainLines[] = [];
+  /** Starts a rule of `chain` in a shared chain (filter or nat) and records its line; the caller finishes the line. */
+  const startShared = (table: 'filter' | 'nat', chain: string): LineBuffer => {
+    const buffer = table === 'filter' ? filterRules : natRules;
+    const s: MutableSharedRuleLine = { table, chain, line: buffer.lines };
+    shared.push(s);
+    allSharedLines.push(s);
+    return buffer.add('-A ').add(chain);
+  };
+  const openChain = (kind: ChainKind, chain: string): MutableChainLines => {
+    const c: MutableChainLines = { table: 'nat', chain, kind, declarationLine: natChains.lines, ranges: [{ start: natRules.lines, end: natRules.lines }] };
+    natChains.add(':').add(chain).add(' - [0:0]').end();
+    chains.push(c);
+    allChainLines.push(c);
+    return c;
+  };
+  const closeChain = (c: MutableChainLines): void => {
+    c.ranges[c.ranges.length - 1].end = natRules.lines;
+  };
+  /** `-A <chain>` plus, outside large-cluster mode, ` -m comment --comment "<name> -> <endpoint>"`. */
+  const startEndpointRule = (chain: string, name: string, endpoint: string): LineBuffer => {
+    natRules.add('-A ').add(chain);
+    if (!largeClusterMode) natRules.add(' -m comment --comment "').add(name).add(' -> ').add(endpoint).add('"');
+    return natRules;
+  };
 
   for (const svc of services) {
     const proto = svc.protocolLower;
@@ -273,82 +307,90 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       }
     }
 
-    const shared: { table: 'filter' | 'nat'; chain: string; ref: LineRef }[] = [];
-    const pushShared = (table: 'filter' | 'nat', chain: string, line: string): void => {
-      const section: Section = table === 'filter' ? 1 : 3;
-      shared.push({ table, chain, ref: refOf(section) });
-      sections[section].write(line);
-    };
-    const port = String(svc.port);
+    shared = [];
+    chains = [];
+    // Rules are written piece by piece (LineBuffer.add) rather than as template strings; each
+    // comment names the line being written.
 
     // Cluster IP.
     if (hasInternalEndpoints) {
-      pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} cluster IP" -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port} -j ${internalTrafficChain}`);
+      // -A KUBE-SERVICES -m comment --comment "<name> cluster IP" -m <proto> -p <proto> -d <clusterIP> --dport <port> -j <internalTrafficChain>
+      startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' cluster IP" -m ').add(proto).add(' -p ').add(proto)
+        .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port).add(' -j ').add(internalTrafficChain).end();
     } else {
-      pushShared('filter', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment ${internalFilterComment} -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port} -j ${internalFilterTarget}`);
+      // -A KUBE-SERVICES -m comment --comment <internalFilterComment> -m <proto> -p <proto> -d <clusterIP> --dport <port> -j <internalFilterTarget>
+      startShared('filter', KUBE_SERVICES).add(' -m comment --comment ').add(internalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+        .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port).add(' -j ').add(internalFilterTarget).end();
     }
     // External IPs.
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) {
-        pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} external IP" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalTrafficChain}`);
+        // -A KUBE-SERVICES -m comment --comment "<name> external IP" -m <proto> -p <proto> -d <ip> --dport <port> -j <externalTrafficChain>
+        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' external IP" -m ').add(proto).add(' -p ').add(proto)
+          .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalTrafficChain).end();
       }
       if (!hasExternalEndpoints) {
-        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalFilterTarget}`);
+        // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m <proto> -p <proto> -d <ip> --dport <port> -j <externalFilterTarget>
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+          .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalFilterTarget).end();
       }
     }
     // Load-balancer ingress IPs.
     for (const ip of svc.loadBalancerVIPs) {
       if (hasEndpoints) {
-        pushShared('nat', KUBE_SERVICES, `-A ${KUBE_SERVICES} -m comment --comment "${name} loadbalancer IP" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${loadBalancerTrafficChain}`);
+        // -A KUBE-SERVICES -m comment --comment "<name> loadbalancer IP" -m <proto> -p <proto> -d <ip> --dport <port> -j <loadBalancerTrafficChain>
+        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' loadbalancer IP" -m ').add(proto).add(' -p ').add(proto)
+          .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(loadBalancerTrafficChain).end();
       }
       if (usesFWChain) {
-        pushShared('filter', KUBE_PROXY_FIREWALL, `-A ${KUBE_PROXY_FIREWALL} -m comment --comment "${name} traffic not accepted by ${fwChain}" -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j DROP`);
+        // -A KUBE-PROXY-FIREWALL -m comment --comment "<name> traffic not accepted by <fwChain>" -m <proto> -p <proto> -d <ip> --dport <port> -j DROP
+        startShared('filter', KUBE_PROXY_FIREWALL).add(' -m comment --comment "').add(name).add(' traffic not accepted by ').add(fwChain).add('" -m ').add(proto)
+          .add(' -p ').add(proto).add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j DROP').end();
       }
     }
     if (!hasExternalEndpoints) {
       for (const ip of svc.loadBalancerVIPs) {
-        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m ${proto} -p ${proto} -d ${ip} --dport ${port} -j ${externalFilterTarget}`);
+        // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m <proto> -p <proto> -d <ip> --dport <port> -j <externalFilterTarget>
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+          .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalFilterTarget).end();
       }
     }
     // NodePort.
     if (svc.nodePort !== 0) {
-      const np = String(svc.nodePort);
       if (hasEndpoints) {
         if (localhostNodePorts && !isIPv6 && config.nfacctCounters.localhost_nps_accepted_pkts) {
-          pushShared('nat', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment ${name} -m ${proto} -p ${proto} -d 127.0.0.0/8 --dport ${np} -m nfacct --nfacct-name ${LOCALHOST_NPS_COUNTER} -j ${externalTrafficChain}`);
+          // -A KUBE-NODEPORTS -m comment --comment <name> -m <proto> -p <proto> -d 127.0.0.0/8 --dport <nodePort> -m nfacct --nfacct-name localhost_nps_accepted_pkts -j <externalTrafficChain>
+          startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(' -m ').add(proto).add(' -p ').add(proto).add(' -d 127.0.0.0/8 --dport ')
+            .addUint(svc.nodePort).add(' -m nfacct --nfacct-name ').add(LOCALHOST_NPS_COUNTER).add(' -j ').add(externalTrafficChain).end();
         }
-        pushShared('nat', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment ${name} -m ${proto} -p ${proto} --dport ${np} -j ${externalTrafficChain}`);
+        // -A KUBE-NODEPORTS -m comment --comment <name> -m <proto> -p <proto> --dport <nodePort> -j <externalTrafficChain>
+        startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(' -m ').add(proto).add(' -p ').add(proto).add(' --dport ')
+          .addUint(svc.nodePort).add(' -j ').add(externalTrafficChain).end();
       }
       if (!hasExternalEndpoints) {
-        pushShared('filter', KUBE_EXTERNAL_SERVICES, `-A ${KUBE_EXTERNAL_SERVICES} -m comment --comment ${externalFilterComment} -m addrtype --dst-type LOCAL -m ${proto} -p ${proto} --dport ${np} -j ${externalFilterTarget}`);
+        // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m addrtype --dst-type LOCAL -m <proto> -p <proto> --dport <nodePort> -j <externalFilterTarget>
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m addrtype --dst-type LOCAL -m ').add(proto)
+          .add(' -p ').add(proto).add(' --dport ').addUint(svc.nodePort).add(' -j ').add(externalFilterTarget).end();
       }
     }
     // Health-check NodePort.
     if (svc.healthCheckNodePort !== 0) {
-      pushShared('filter', KUBE_NODEPORTS, `-A ${KUBE_NODEPORTS} -m comment --comment "${name} health check node port" -m tcp -p tcp --dport ${svc.healthCheckNodePort} -j ACCEPT`);
+      // -A KUBE-NODEPORTS -m comment --comment "<name> health check node port" -m tcp -p tcp --dport <healthCheckNodePort> -j ACCEPT
+      startShared('filter', KUBE_NODEPORTS).add(' -m comment --comment "').add(name).add(' health check node port" -m tcp -p tcp --dport ')
+        .addUint(svc.healthCheckNodePort).add(' -j ACCEPT').end();
     }
-
-    const chains: PendingChain[] = [];
-    const openChain = (kind: ChainKind, chain: string): PendingChain => {
-      const decl = refOf(2);
-      natChains.write(chainLine(chain));
-      const pc: PendingChain = { kind, chain, table: 'nat', decl, ranges: [[refOf(3), refOf(3)]] };
-      chains.push(pc);
-      return pc;
-    };
-    const closeChain = (pc: PendingChain): void => {
-      pc.ranges[pc.ranges.length - 1][1] = refOf(3);
-    };
 
     // Internal traffic: masquerade off-cluster (or all) traffic to the cluster IP. These rules
     // belong to the SVC/SVL chain, which is declared further down.
-    const internalMasqStart = refOf(3);
-    if (hasInternalEndpoints) {
-      const args = `-m comment --comment "${name} cluster IP" -m ${proto} -p ${proto} -d ${svc.clusterIP} --dport ${port}`;
-      if (config.masqueradeAll) natRules.write(`-A ${internalTrafficChain} ${args} -j ${KUBE_MARK_MASQ}`);
-      else if (detector.ifNotLocal) natRules.write(`-A ${internalTrafficChain} ${args} ${detector.ifNotLocal} -j ${KUBE_MARK_MASQ}`);
+    const internalMasqStart = natRules.lines;
+    if (hasInternalEndpoints && (config.masqueradeAll || detector.ifNotLocal)) {
+      // -A <internalTrafficChain> -m comment --comment "<name> cluster IP" -m <proto> -p <proto> -d <clusterIP> --dport <port> [<ifNotLocal>] -j KUBE-MARK-MASQ
+      natRules.add('-A ').add(internalTrafficChain).add(' -m comment --comment "').add(name).add(' cluster IP" -m ').add(proto).add(' -p ').add(proto)
+        .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port);
+      if (!config.masqueradeAll) natRules.add(' ').add(detector.ifNotLocal!);
+      natRules.add(' -j ').add(KUBE_MARK_MASQ).end();
     }
-    const internalMasqEnd = refOf(3);
+    const internalMasqEnd = natRules.lines;
 
     if (usesExternalTrafficChain) {
       const pc = openChain('EXT', externalTrafficChain);
@@ -383,24 +425,27 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly EndpointInfo[]): void => {
       if (svc.sessionAffinityClientIP) {
         for (const ep of endpoints) {
-          natRules.write(`${withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`)} -m recent --name ${ep.chain} --rcheck --seconds ${svc.stickyMaxAgeSeconds} --reap -j ${ep.chain}`);
+          // -A <svcChain> [-m comment --comment "<name> -> <ep>"] -m recent --name <sepChain> --rcheck --seconds <sticky> --reap -j <sepChain>
+          startEndpointRule(svcChain, name, ep.str).add(' -m recent --name ').add(ep.chain).add(' --rcheck --seconds ').addUint(svc.stickyMaxAgeSeconds)
+            .add(' --reap -j ').add(ep.chain).end();
         }
       }
       const n = endpoints.length;
       for (let i = 0; i < n; i++) {
         const ep = endpoints[i];
-        const head = withComment(`-A ${svcChain}`, `"${name} -> ${ep.str}"`);
-        if (i < n - 1) natRules.write(`${head} -m statistic --mode random --probability ${computeProbability(n - i)} -j ${ep.chain}`);
-        else natRules.write(`${head} -j ${ep.chain}`);
+        // -A <svcChain> [-m comment --comment "<name> -> <ep>"] [-m statistic --mode random --probability <p>] -j <sepChain>
+        startEndpointRule(svcChain, name, ep.str);
+        if (i < n - 1) natRules.add(' -m statistic --mode random --probability ').add(computeProbability(n - i));
+        natRules.add(' -j ').add(ep.chain).end();
       }
     };
 
     // The internal masquerade rule was written before the chain's declaration; count it in.
-    const claimInternal = (chain: string, pc: PendingChain): void => {
+    const claimInternal = (chain: string, pc: MutableChainLines): void => {
       if (internalTrafficChain !== chain || internalMasqEnd === internalMasqStart) return;
       const main = pc.ranges[0];
-      if (internalMasqEnd === main[0]) main[0] = internalMasqStart;
-      else pc.ranges.unshift([internalMasqStart, internalMasqEnd]);
+      if (internalMasqEnd === main.start) main.start = internalMasqStart;
+      else pc.ranges.unshift({ start: internalMasqStart, end: internalMasqEnd });
     };
     if (usesClusterPolicyChain) {
       const pc = openChain('SVC', clusterPolicyChain);
@@ -416,20 +461,62 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     }
     for (const ep of cats.allReachable) {
       const pc = openChain('SEP', ep.chain);
-      const head = withComment(`-A ${ep.chain}`, name);
-      natRules.write(`${head} -s ${ep.ip} -j ${KUBE_MARK_MASQ}`);
-      const affinity = svc.sessionAffinityClientIP ? ` -m recent --name ${ep.chain} --set` : '';
-      natRules.write(`${head}${affinity} -m ${proto} -p ${proto} -j DNAT --to-destination ${ep.str}`);
+      // -A <sepChain> [-m comment --comment <name>] -s <ip> -j KUBE-MARK-MASQ
+      natRules.add('-A ').add(ep.chain);
+      if (!largeClusterMode) natRules.add(' -m comment --comment ').add(name);
+      natRules.add(' -s ').add(ep.ip).add(' -j ').add(KUBE_MARK_MASQ).end();
+      // -A <sepChain> [-m comment --comment <name>] [-m recent --name <sepChain> --set] -m <proto> -p <proto> -j DNAT --to-destination <ep>
+      natRules.add('-A ').add(ep.chain);
+      if (!largeClusterMode) natRules.add(' -m comment --comment ').add(name);
+      if (svc.sessionAffinityClientIP) natRules.add(' -m recent --name ').add(ep.chain).add(' --set');
+      natRules.add(' -m ').add(proto).add(' -p ').add(proto).add(' -j DNAT --to-destination ').add(ep.str).end();
       closeChain(pc);
     }
 
-    pendingPorts.push({
-      svc,
-      all,
-      cats,
-      used: { svc: usesClusterPolicyChain, svl: usesLocalPolicyChain, ext: usesExternalTrafficChain, fw: usesFWChain },
-      chains,
-      shared,
+    const used = { svc: usesClusterPolicyChain, svl: usesLocalPolicyChain, ext: usesExternalTrafficChain, fw: usesFWChain };
+    // cats.allReachable is a subsequence of `all` (both sorted by endpoint string, which is
+    // unique), so one walk finds the programmed endpoints without a Set per port.
+    const reachable = cats.allReachable;
+    let next = 0;
+    const endpoints: GeneratedEndpoint[] = new Array(all.length);
+    for (let i = 0; i < all.length; i++) {
+      const e = all[i];
+      const programmed = next < reachable.length && reachable[next].str === e.str;
+      if (programmed) next++;
+      endpoints[i] = {
+        endpoint: e.str,
+        ip: e.ip,
+        port: e.port,
+        chain: e.chain,
+        nodeName: e.nodeName,
+        local: e.local,
+        ready: e.ready,
+        serving: e.serving,
+        terminating: e.terminating,
+        programmed,
+      };
+    }
+    servicePorts.push({
+      namespace: svc.namespace,
+      name: svc.name,
+      portName: svc.portName,
+      protocol: svc.protocol,
+      svcPortName: svc.svcPortName,
+      clusterIP: svc.clusterIP,
+      port: svc.port,
+      nodePort: svc.nodePort,
+      healthCheckNodePort: svc.healthCheckNodePort,
+      externalIPs: svc.externalIPs,
+      loadBalancerIPs: svc.loadBalancerVIPs,
+      loadBalancerSourceRanges: svc.loadBalancerSourceRanges.map(formatCIDR),
+      chains: { svc: clusterPolicyChain, svl: localPolicyChain, ext: externalTrafficChain, fw: fwChain },
+      used,
+      endpoints,
+      clusterEndpoints: used.svc ? cats.cluster.map((e) => e.str) : [],
+      localEndpoints: used.svl ? cats.local.map((e) => e.str) : [],
+      hasEndpoints: cats.hasAny,
+      chainLines: chains,
+      sharedRuleLines: shared,
     });
   }
 
@@ -439,7 +526,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
   const deletedChains: string[] = [];
   if (input.existingNatChains) {
     const active = new Set<string>();
-    for (const p of pendingPorts) for (const c of p.chains) active.add(c.chain);
+    for (const c of allChainLines) active.add(c.chain);
     const stale = new Set<string>();
     for (const c of input.existingNatChains) {
       if (!active.has(c) && SERVICE_CHAIN_PREFIXES.some((p) => c.startsWith(p))) stale.add(c);
@@ -481,53 +568,18 @@ export function generateRules(input: ProxierInput): GeneratedRules {
 
   const restore = concatText(['*filter\n', filterChains, filterRules, 'COMMIT\n*nat\n', natChains, natRules, 'COMMIT\n']);
 
-  const base = [1, 1 + filterChains.lines, 1 + filterChains.lines + filterRules.lines + 2, 1 + filterChains.lines + filterRules.lines + 2 + natChains.lines];
-  const lineOf = (r: LineRef): number => base[Math.floor(r / SECTION)] + (r % SECTION);
-
-  const servicePorts: GeneratedServicePort[] = pendingPorts.map(({ svc, all, cats, used, chains, shared }) => {
-    const programmed = new Set(cats.allReachable.map((e) => e.str));
-    const chainLines: ChainLines[] = chains.map((c) => ({
-      table: c.table,
-      chain: c.chain,
-      kind: c.kind,
-      declarationLine: lineOf(c.decl),
-      ranges: c.ranges.map(([a, b]) => ({ start: lineOf(a), end: lineOf(b) })),
-    }));
-    const sharedRuleLines: SharedRuleLine[] = shared.map((s) => ({ table: s.table, chain: s.chain, line: lineOf(s.ref) }));
-    return {
-      namespace: svc.namespace,
-      name: svc.name,
-      portName: svc.portName,
-      protocol: svc.protocol,
-      svcPortName: svc.svcPortName,
-      clusterIP: svc.clusterIP,
-      port: svc.port,
-      nodePort: svc.nodePort,
-      healthCheckNodePort: svc.healthCheckNodePort,
-      externalIPs: svc.externalIPs,
-      loadBalancerIPs: svc.loadBalancerVIPs,
-      loadBalancerSourceRanges: svc.loadBalancerSourceRanges.map(formatCIDR),
-      chains: { svc: 'KUBE-SVC-' + svc.hash, svl: 'KUBE-SVL-' + svc.hash, ext: 'KUBE-EXT-' + svc.hash, fw: 'KUBE-FW-' + svc.hash },
-      used,
-      endpoints: all.map((e) => ({
-        endpoint: e.str,
-        ip: e.ip,
-        port: e.port,
-        chain: e.chain,
-        nodeName: e.nodeName,
-        local: e.local,
-        ready: e.ready,
-        serving: e.serving,
-        terminating: e.terminating,
-        programmed: programmed.has(e.str),
-      })),
-      clusterEndpoints: used.svc ? cats.cluster.map((e) => e.str) : [],
-      localEndpoints: used.svl ? cats.local.map((e) => e.str) : [],
-      hasEndpoints: cats.hasAny,
-      chainLines,
-      sharedRuleLines,
-    };
-  });
+  // Turn section-local line numbers into `restore` line numbers (0-based; line 0 is `*filter`).
+  const filterRulesBase = 1 + filterChains.lines;
+  const natChainsBase = filterRulesBase + filterRules.lines + 2;
+  const natRulesBase = natChainsBase + natChains.lines;
+  for (const c of allChainLines) {
+    c.declarationLine += natChainsBase;
+    for (const r of c.ranges) {
+      r.start += natRulesBase;
+      r.end += natRulesBase;
+    }
+  }
+  for (const s of allSharedLines) s.line += s.table === 'filter' ? filterRulesBase : natRulesBase;
 
   return {
     restore,
