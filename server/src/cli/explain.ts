@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, resolve } from 'node:path';
 import { clusterOfSnapshot, nodeRulesOfSnapshot } from '../core/cluster/clusterOfSnapshot';
+import type { Assumption } from '../core/cluster/synthesizeCluster';
 import { analyzeDump, type DumpAnalysis, type DumpWorkspace } from '../core/dump/analyzeDump';
 import { LineIndex } from '../core/text/lineIndex';
 import { describeError } from './collectFiles';
@@ -17,12 +18,14 @@ PATH (default: the current folder), and prints:
     from the manifests (current and pre-1.6 unnamed-port forms) or from the rule comments;
   - the drift report: where the dump disagrees with the rules kube-proxy would write on that
     node for the manifests (missing or unknown Services, endpoints, traffic policy, session
-    affinity, NodePorts, "has no endpoints" REJECTs).
+    affinity, NodePorts, "has no endpoints" REJECTs);
+  - the values the manifests do not give (ClusterIPs, NodePorts, load-balancer IPs, pod IPs
+    behind the endpoints) that were assumed to generate the rules: they are not compared.
 
   --node NAME     The node the dump came from (default: a "# node: NAME" line in the dump, the
                   file name iptables-save-NAME..., the node addresses and local endpoints in the
                   rules, else the first node)
-  --format json   {"node":{...},"chains":[...],"drift":[...]}
+  --format json   {"node":{...},"chains":[...],"drift":[...],"assumed":[...]}
 
 ${CLUSTER_HELP}
 
@@ -37,10 +40,22 @@ interface ExplainJson {
   readonly chains: readonly { chain: string; kind: string; service?: string; endpoint?: string; via: string; inWorkspace: boolean }[];
   readonly drift: readonly { code: string; severity: string; message: string; line: number; column: number; service?: string }[];
   readonly parseErrors: readonly { message: string; line: number }[];
+  /** Service values the manifests do not give, assumed to generate the rules (not compared). */
+  readonly assumed: readonly { what: string; owner: string; value: string; text: string }[];
+}
+
+const SERVICE_ASSUMPTIONS = new Set(['clusterIP', 'nodePort', 'loadBalancerIP', 'healthCheckNodePort', 'endpoints']);
+
+/** The assumptions about the Services the dump was compared with. */
+function assumedFor(analysis: DumpAnalysis, assumptions: readonly Assumption[]): ExplainJson['assumed'] {
+  const services = new Set((analysis.nodeRules?.generated.servicePorts ?? []).map((sp) => `${sp.namespace}/${sp.name}`));
+  return assumptions
+    .filter((a) => SERVICE_ASSUMPTIONS.has(a.what) && services.has(a.owner))
+    .map((a) => ({ what: a.what, owner: a.owner, value: a.value, text: a.text }));
 }
 
 /** The explain report as plain data (1-based lines). */
-export function explainJson(dumpPath: string, text: string, analysis: DumpAnalysis): ExplainJson {
+export function explainJson(dumpPath: string, text: string, analysis: DumpAnalysis, assumptions: readonly Assumption[] = []): ExplainJson {
   const lines = new LineIndex(text);
   return {
     dump: dumpPath,
@@ -53,6 +68,7 @@ export function explainJson(dumpPath: string, text: string, analysis: DumpAnalys
       return { code: f.code, severity: f.severity, message: f.message, line: p.line + 1, column: p.character + 1, ...(f.service ? { service: f.service.svcPortName } : {}) };
     }),
     parseErrors: analysis.ruleset.errors.filter((e) => e.severity === 'error').map((e) => ({ message: e.message, line: lines.positionAt(e.span.start).line + 1 })),
+    assumed: assumedFor(analysis, assumptions),
   };
 }
 
@@ -90,6 +106,10 @@ function formatText(report: ExplainJson): string {
     out.push('', `Notes (${notes.length}, the manifests agree):`);
     for (const d of notes) out.push(`  ${report.dump}:${d.line}:${d.column}: ${d.code}: ${d.message}`);
   }
+  if (report.assumed.length > 0) {
+    out.push('', `Assumed (${report.assumed.length}, the manifests do not give these; not compared with the dump):`);
+    for (const a of report.assumed) out.push(`  ${a.text}`);
+  }
   return out.join('\n') + '\n';
 }
 
@@ -117,13 +137,14 @@ export const explainCommand: Subcommand = {
       throw new UsageError(`no node "${nodeName}" (nodes: ${cluster.nodes.map((n) => n.name).join(', ')})`);
     }
     const workspace: DumpWorkspace = {
+      assumptions: cluster.assumptions,
       nodes: nodeName !== undefined
         ? cluster.nodes.filter((n) => n.name === nodeName).map((n) => ({ name: n.name, internalIP: n.internalIP }))
         : cluster.nodes.map((n) => ({ name: n.name, internalIP: n.internalIP })),
       nodeRules: (name, family) => nodeRulesOfSnapshot(snapshot, settings, { ...(name !== undefined ? { nodeName: name } : nodeName !== undefined ? { nodeName } : {}), family }),
     };
     const analysis = analyzeDump(text, workspace, { fileName: basename(abs), ...(nodeName !== undefined ? { nodeSetting: nodeName } : {}) });
-    const report = explainJson(displayPath(io.cwd, abs), text, analysis);
+    const report = explainJson(displayPath(io.cwd, abs), text, analysis, cluster.assumptions);
     io.stdout(format === 'json' ? JSON.stringify(report, null, 2) + '\n' : formatText(report));
     return report.drift.some(isDrift) ? EXIT_FINDINGS : EXIT_OK;
   },

@@ -3,6 +3,7 @@
 // table-capacity arithmetic (kubePacketPath.conntrack.max and the timeouts).
 import { MarkupKind, type Hover, type HoverParams } from 'vscode-languageserver';
 import { conntrackCapacity, decodeConntrackEntry, type AddressToService } from '../core/conntrack/decodeConntrack';
+import { indexAssumptions } from '../core/dump/assumedValues';
 import type { GeneratedServicePort } from '../core/kubeproxy/types';
 import type { WorkspaceSnapshot } from '../core/workspace/workspaceSnapshot';
 import { escapeMarkdown, inlineCode, type FeatureContext } from './featureContext';
@@ -14,11 +15,17 @@ export function serviceAddressMapper(snapshot: WorkspaceSnapshot, family: 'ipv4'
   if (workspace.nodes.length === 0) return () => undefined;
   const sps: readonly GeneratedServicePort[] = workspace.nodeRules(undefined, family).generated.servicePorts;
   const nodeIPs = new Set(workspace.nodes.map((n) => n.internalIP).filter((ip): ip is string => !!ip));
+  const assumedOf = indexAssumptions(workspace.cluster.assumptions);
   const table = new Map<string, string>();
   for (const sp of sps) {
     const proto = sp.protocol.toLowerCase();
-    for (const ip of [sp.clusterIP, ...sp.loadBalancerIPs, ...sp.externalIPs]) if (ip) table.set(`${ip}|${sp.port}|${proto}`, sp.svcPortName);
-    if (sp.nodePort) for (const ip of nodeIPs) table.set(`${ip}|${sp.nodePort}|${proto}`, `${sp.svcPortName} (NodePort)`);
+    const assumed = assumedOf(sp);
+    // A match on a made-up address is a guess: say so.
+    const name = (isAssumed: boolean, what: string): string => (isAssumed ? `${sp.svcPortName} (assumed ${what})` : sp.svcPortName);
+    if (sp.clusterIP) table.set(`${sp.clusterIP}|${sp.port}|${proto}`, name(assumed.clusterIP, 'ClusterIP'));
+    for (const ip of sp.loadBalancerIPs) if (ip) table.set(`${ip}|${sp.port}|${proto}`, name(assumed.loadBalancerIPs.has(ip), 'load-balancer IP'));
+    for (const ip of sp.externalIPs) if (ip) table.set(`${ip}|${sp.port}|${proto}`, sp.svcPortName);
+    if (sp.nodePort) for (const ip of nodeIPs) table.set(`${ip}|${sp.nodePort}|${proto}`, `${sp.svcPortName} (NodePort${assumed.nodePort ? ', assumed' : ''})`);
   }
   return (address, port, protocol) => table.get(`${address}|${port ?? ''}|${protocol.toLowerCase()}`);
 }

@@ -65,6 +65,10 @@ export const conntrackDiagnosticsProvider: DocumentDiagnosticProvider = {
   provideDiagnostics: (ctx, doc) => {
     const positions = isConntrackDocument(doc) ? ctx.positions(doc.uri) : undefined;
     if (!positions) return [];
-    return conntrackTableOf(doc).errors.map((e) => ({ range: positions.toRange(e.span), severity: SEVERITY[e.severity], source: DIAGNOSTIC_SOURCE, code: 'parse-error', message: e.message }));
+    const href = ctx.docsHref('parse-error');
+    return conntrackTableOf(doc).errors.map((e) => ({
+      range: positions.toRange(e.span), severity: SEVERITY[e.severity], source: DIAGNOSTIC_SOURCE, code: 'parse-error',
+      ...(href ? { codeDescription: { href } } : {}), message: e.message,
+    }));
   },
 };

@@ -14,7 +14,7 @@ import type { ManifestObject } from '../core/manifests/types';
 import type { WorkspaceSnapshot } from '../core/workspace/workspaceSnapshot';
 import type { FeatureContext, OpenDocument } from './featureContext';
 import { objectNameSpan, spanLocation } from './locations';
-import { currentSettings } from './settings';
+import { currentSettings, fetchSettingsSection, settingsReader } from './settings';
 
 // ---------------------------------------------------------------------------------------------
 // Settings: kubePacketPath.conntrack.max, kubePacketPath.conntrack.tcpTimeoutEstablished, kubePacketPath.dump.node
@@ -31,17 +31,9 @@ export interface DumpSettings {
 export const defaultDumpSettings: DumpSettings = { conntrackMax: 131072, tcpTimeoutEstablished: 86400 };
 let dumpSettings: DumpSettings = defaultDumpSettings;
 
-function record(v: unknown): Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-}
-
 /** The dump settings from a `kubePacketPath` section (nested objects or dotted keys); bad values fall back to defaults. */
 export function parseDumpSettings(raw: unknown): DumpSettings {
-  const section = record(raw);
-  const get = (group: string, key: string): unknown => {
-    const nested = record(section[group])[key];
-    return nested !== undefined ? nested : section[`${group}.${key}`];
-  };
+  const get = settingsReader(raw);
   const int = (v: unknown, min: number, max: number, dflt: number): number => (typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? v : dflt);
   const node = get('dump', 'node');
   return {
@@ -65,8 +57,7 @@ export function applyDumpSettings(raw: unknown): boolean {
 /** Reads the `kubePacketPath` section for the dump settings (workspace/configuration, else what was pushed). Never throws. */
 export async function readDumpSettings(connection: Connection, capabilities: ClientCapabilities, pushed?: unknown): Promise<boolean> {
   try {
-    if (capabilities.workspace?.configuration) return applyDumpSettings(await connection.workspace.getConfiguration({ section: 'kubePacketPath' }));
-    return applyDumpSettings(record(pushed).kubePacketPath);
+    return applyDumpSettings(await fetchSettingsSection(connection, capabilities, pushed));
   } catch {
     return false;
   }
@@ -105,6 +96,7 @@ export function dumpWorkspaceOf(snapshot: WorkspaceSnapshot): DumpWorkspace & { 
   const { cluster } = clusterOfSnapshot(snapshot, settings);
   return {
     cluster,
+    assumptions: cluster.assumptions,
     nodes: cluster.nodes.map((n) => ({ name: n.name, internalIP: n.internalIP })),
     nodeRules: (nodeName, family) => nodeRulesOfSnapshot(snapshot, settings, { ...(nodeName !== undefined ? { nodeName } : {}), family }),
   };

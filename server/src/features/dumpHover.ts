@@ -6,7 +6,10 @@ import { findChainAt, type ChainIndexEntry } from '../core/iptables/buildChainIn
 import { explainMatch, explainTarget, statisticShares } from '../core/iptables/explain';
 import type { Chain, Rule, RuleOption, Ruleset } from '../core/iptables/model';
 import type { DumpAnalysis } from '../core/dump/analyzeDump';
+import { assumedLabel } from '../core/dump/assumedValues';
 import { describeAddress } from '../core/dump/describeAddress';
+import { findServiceFrontends, type ServiceFrontend } from '../core/dump/serviceFrontends';
+import type { GeneratedServicePort } from '../core/kubeproxy/types';
 import type { Span } from '../core/text/span';
 import { escapeMarkdown, inlineCode, type FeatureContext } from './featureContext';
 import { dumpAnalysisOf, dumpWorkspaceOf, openDump } from './dumpDocuments';
@@ -35,6 +38,32 @@ function ruleAt(ruleset: Ruleset, offset: number): Rule | undefined {
   return undefined;
 }
 
+const FRONTEND_WORDS = { clusterIP: 'cluster IP', loadBalancerIP: 'load balancer', externalIP: 'external IP', externalOrLoadBalancerIP: 'external or load-balancer IP' } as const;
+
+/** What the dump's own rules say: the truth on a real node. */
+function describeFrontends(frontends: readonly ServiceFrontend[]): string {
+  const parts: string[] = [];
+  for (const f of frontends) {
+    const proto = f.protocol ? `${f.protocol.toUpperCase()} ` : '';
+    if (f.kind === 'nodePort') parts.push(`${proto}NodePort ${f.port ?? '?'}`);
+    else parts.push(`${proto}${FRONTEND_WORDS[f.kind]} ${inlineCode(`${f.address ?? '*'}${f.port ? `:${f.port}` : ''}`)}`);
+  }
+  return parts.join(', ');
+}
+
+/** What the rules were generated from; values the manifests do not give are labelled "(assumed)". */
+function describeManifestValues(sp: GeneratedServicePort, analysis: DumpAnalysis): string {
+  const assumed = analysis.assumed(sp);
+  const parts = [`${sp.protocol} ClusterIP ${inlineCode(sp.clusterIP || 'None')}${assumedLabel(assumed.clusterIP)} port ${sp.port}`];
+  if (sp.nodePort) parts.push(`NodePort ${sp.nodePort}${assumedLabel(assumed.nodePort)}`);
+  if (sp.healthCheckNodePort) parts.push(`health-check NodePort ${sp.healthCheckNodePort}${assumedLabel(assumed.healthCheckNodePort)}`);
+  for (const ip of sp.loadBalancerIPs) parts.push(`load balancer ${inlineCode(ip)}${assumedLabel(assumed.loadBalancerIPs.has(ip))}`);
+  for (const ip of sp.externalIPs) parts.push(`external IP ${inlineCode(ip)}`);
+  const n = sp.endpoints.length;
+  parts.push(`${n} endpoint${n === 1 ? '' : 's'}${assumed.endpoints ? ' (addresses assumed: no EndpointSlice in the workspace)' : ''}`);
+  return parts.join(', ');
+}
+
 function chainHover(analysis: DumpAnalysis, entry: ChainIndexEntry): string {
   const lines: string[] = [`**${escapeMarkdown(entry.chain)}** (table ${inlineCode(entry.table)})`, ''];
   const owner = analysis.map.byChain.get(entry.chain);
@@ -44,8 +73,12 @@ function chainHover(analysis: DumpAnalysis, entry: ChainIndexEntry): string {
       const how = owner.via === 'comment' ? 'named by the rule comments' : owner.via === 'legacy-hash' ? 'name hash of the pre-1.6 unnamed-port form' : 'name hash recomputed from the workspace';
       const where = owner.servicePort ? '' : ' — **not in the workspace**';
       lines.push(`Service port ${inlineCode(owner.svcPortName)} (${how})${where}.`);
+      const frontends = findServiceFrontends(analysis.ruleset, analysis.map, owner.svcPortName);
+      lines.push('', frontends.length > 0
+        ? `On this node (its KUBE-SERVICES / KUBE-NODEPORTS rules): ${describeFrontends(frontends)}.`
+        : 'No KUBE-SERVICES or KUBE-NODEPORTS rule of this dump leads to it.');
       const sp = owner.servicePort;
-      if (sp) lines.push('', `${sp.protocol} ${inlineCode(`${sp.clusterIP}:${sp.port}`)}${sp.nodePort ? `, NodePort ${sp.nodePort}` : ''}${sp.loadBalancerIPs.length ? `, load balancer ${sp.loadBalancerIPs.map(inlineCode).join(', ')}` : ''}.`);
+      if (sp) lines.push('', `In the manifests: ${describeManifestValues(sp, analysis)}.`);
     } else {
       lines.push('No Service port of the workspace has this chain name, and no rule comment names one.');
     }

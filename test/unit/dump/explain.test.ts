@@ -56,8 +56,24 @@ test('kpp explain: an endpoint missing from the node', async () => {
   assert.equal(code, 1);
   const drift = report.drift.filter(isDrift);
   assert.deepEqual(drift.map((d: any) => d.code), ['drift-endpoints-differ']);
-  assert.match(drift[0].message, /missing on the node: 10\.244\.\d+\.\d+:80/);
+  // examples/ has no EndpointSlice: the pod IPs are assumed, so only the count is compared.
+  assert.match(drift[0].message, /the node has 2 endpoints, the manifests give 3 .*not compared.*assumed/);
+  assert.doesNotMatch(drift[0].message, /10\.244\./);
   assert.equal(drift[0].service, 'default/nginx:http');
+  assert.ok(report.assumed.some((a: any) => a.what === 'endpoints' && a.owner === 'default/nginx' && a.value === '3'), JSON.stringify(report.assumed));
+});
+
+test('kpp explain: a real node (other pod IPs, ClusterIP, NodePort) shows no drift where the values are assumed', async () => {
+  const dump = await nodeDump('save-legacy');
+  const nodePort = /^-A KUBE-NODEPORTS .*"default\/nginx:http".* --dport (\d+)/m.exec(dump)?.[1];
+  const clusterIP = /^-A KUBE-SERVICES -d ([\d.]+)\/32 .*"default\/nginx:http cluster IP"/m.exec(dump)?.[1];
+  assert.ok(nodePort && clusterIP, 'the nginx NodePort and ClusterIP rules');
+  const real = dump.replace(/10\.244\./g, '10.245.').split(`--dport ${nodePort} `).join('--dport 31000 ').split(`${clusterIP}/32`).join('10.0.5.5/32');
+  assert.notEqual(real, dump);
+  const { code, report, text } = await explain(real);
+  assert.deepEqual(report.drift.filter(isDrift), []);
+  assert.equal(code, 0, text);
+  assert.match(text, /Assumed \(\d+, the manifests do not give these; not compared with the dump\):\n(?:.*\n)* {2}NodePort \d+ for port http of Service default\/nginx \(assumed/);
 });
 
 test('kpp explain: a Service of the manifests with no chains on the node, and chains of a Service not in the workspace', async () => {

@@ -48,11 +48,54 @@ export const RULES: readonly Rule[] = [
     'YAML syntax error: {detail}'),
 ];
 
+/**
+ * Checks on an iptables dump (`iptables-save`, `iptables -S`, `-L`) open in the editor or given to
+ * `kpp explain`: how the dump reads on its own, and where it drifts from the rules the
+ * workspace's manifests generate for that node. Kept apart from RULES: they are not manifest
+ * checks, so `kpp check` (and its SARIF rule list) never reports them.
+ */
+export const DUMP_RULES: readonly Rule[] = [
+  rule('parse-error', 'error',
+    'A line of an iptables dump or conntrack listing that cannot be read.',
+    '{detail}'),
+  rule('undeclared-chain', 'error',
+    'A jump to a chain the dump never declares in that table.',
+    '{jump} to chain {chain}, which is not declared in table {table}'),
+  rule('unreferenced-chain', 'warning',
+    'A KUBE-* chain that is declared but that no rule jumps to.',
+    'Chain {chain} is declared but no rule in table {table} jumps to it'),
+  rule('unreachable-rule', 'warning',
+    'A rule after an unconditional jump or verdict in the same chain: no packet reaches it.',
+    'Never evaluated: rule {index} of {chain} (line {line}) {detail} for every packet'),
+  rule('drift-service-missing', 'warning',
+    'A Service port of the manifests that has no chains on the node.',
+    '{service} ({protocol} {clusterIP}:{port}) is in the manifests but has no chains {onNode} (expected {chains}).'),
+  rule('drift-service-not-in-workspace', 'warning',
+    'Service chains on the node that belong to no Service port of the workspace.',
+    '{chain} belongs to {service} (from its rule comments), which is not in the workspace.'),
+  rule('drift-endpoints-differ', 'warning',
+    'The endpoints the node load-balances a Service port to differ from the manifests\' (addresses when an EndpointSlice gives them, else the count and target port).',
+    '{service}: {detail}'),
+  rule('drift-traffic-policy', 'warning',
+    'The node treats a Service\'s traffic with another externalTrafficPolicy / internalTrafficPolicy than the manifests.',
+    '{service}: external traffic is {actual} on the node, but the manifests say externalTrafficPolicy: {expected}.'),
+  rule('drift-session-affinity', 'warning',
+    'Session affinity (-m recent) on the node and sessionAffinity: ClientIP in the manifests disagree.',
+    '{service}: {detail}'),
+  rule('drift-node-port', 'warning',
+    'KUBE-NODEPORTS on the node and the manifests\' nodePort disagree (assumed NodePorts are not compared).',
+    '{service}: KUBE-NODEPORTS on the node leads port(s) {actual} to it, the manifests give {expected}.'),
+  rule('drift-no-endpoints', 'warning',
+    'A "has no endpoints" REJECT on the node: information when the manifests agree, a warning when they give the Service endpoints.',
+    '{service} has no endpoints {onNode}{detail}: connections are rejected.'),
+];
+
 /** The code of the single information-level note a skipped file (Helm template, not Kubernetes) gets. Not a rule: nothing is wrong. */
 export const SKIPPED_NOTE_CODE = 'manifest-skipped';
 
-const BY_CODE: ReadonlyMap<string, Rule> = new Map(RULES.map((r) => [r.code, r]));
+const BY_CODE: ReadonlyMap<string, Rule> = new Map([...RULES, ...DUMP_RULES].map((r) => [r.code, r]));
 
+/** A manifest rule (RULES) or a dump check (DUMP_RULES), for severities and documentation links. */
 export function findRule(code: string): Rule | undefined {
   return BY_CODE.get(code);
 }

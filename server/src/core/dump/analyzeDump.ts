@@ -4,6 +4,8 @@
  * and `kpp explain` share it. Pure; never throws on dump content.
  */
 import type { NodeRules } from '../cluster/nodeRules';
+import type { Assumption } from '../cluster/synthesizeCluster';
+import { indexAssumptions, type AssumedValuesOf } from './assumedValues';
 import { buildChainIndex, type ChainIndex } from '../iptables/buildChainIndex';
 import type { Ruleset } from '../iptables/model';
 import { parseDump } from '../iptables/parseDump';
@@ -15,6 +17,8 @@ export interface DumpWorkspace {
   readonly nodes: readonly NodeCandidate[];
   /** The rules kube-proxy would write on a node (undefined name: the first node). */
   nodeRules(nodeName: string | undefined, family: 'ipv4' | 'ipv6'): NodeRules;
+  /** `cluster.assumptions`: values the manifests do not give, which drift does not compare. */
+  readonly assumptions?: readonly Assumption[];
 }
 
 export interface DumpAnalysis {
@@ -26,6 +30,8 @@ export interface DumpAnalysis {
   readonly nodeRules?: NodeRules;
   /** Empty when the workspace has no Service (nothing to compare with). */
   readonly drift: readonly DriftFinding[];
+  /** Which values of a workspace Service port are assumed (label them; never compare them). */
+  readonly assumed: AssumedValuesOf;
 }
 
 export interface AnalyzeDumpOptions {
@@ -39,8 +45,9 @@ export interface AnalyzeDumpOptions {
 export function analyzeDump(text: string, workspace: DumpWorkspace | undefined, options: AnalyzeDumpOptions = {}): DumpAnalysis {
   const ruleset = options.ruleset ?? parseDump(text);
   const chainIndex = buildChainIndex(ruleset);
+  const assumed = indexAssumptions(workspace?.assumptions);
   if (!workspace || workspace.nodes.length === 0) {
-    return { ruleset, chainIndex, map: mapChains(ruleset, []), node: { via: 'none', reason: 'no workspace nodes' }, drift: [] };
+    return { ruleset, chainIndex, map: mapChains(ruleset, []), node: { via: 'none', reason: 'no workspace nodes' }, drift: [], assumed };
   }
   const family = ruleset.family ?? 'ipv4';
   const first = workspace.nodeRules(undefined, family);
@@ -53,6 +60,10 @@ export function analyzeDump(text: string, workspace: DumpWorkspace | undefined, 
   const nodeRules = node.name === undefined || node.name === first.node.name ? first : workspace.nodeRules(node.name, family);
   const drift = nodeRules.generated.servicePorts.length === 0
     ? []
-    : detectDrift({ dump: ruleset, generated: nodeRules.generated, expected: nodeRules.ruleset, map, ...(node.name ? { nodeName: node.name } : {}) });
-  return { ruleset, chainIndex, map, node, nodeRules, drift };
+    : detectDrift({
+      dump: ruleset, generated: nodeRules.generated, expected: nodeRules.ruleset, map,
+      ...(node.name ? { nodeName: node.name } : {}),
+      ...(workspace.assumptions ? { assumptions: workspace.assumptions } : {}),
+    });
+  return { ruleset, chainIndex, map, node, nodeRules, drift, assumed };
 }

@@ -5,6 +5,7 @@
 import ipaddr from 'ipaddr.js';
 import type { Cluster } from '../cluster/synthesizeCluster';
 import type { GeneratedServicePort } from '../kubeproxy/types';
+import { assumedLabel, indexAssumptions } from './assumedValues';
 
 export interface AddressMeaning {
   readonly kind: 'pod' | 'service' | 'node' | 'cidr';
@@ -61,19 +62,27 @@ export function describeAddress(value: string, cluster: Cluster, servicePorts: r
       });
     }
     const seen = new Set<string>();
+    const assumedOf = indexAssumptions(cluster.assumptions);
     for (const sp of servicePorts) {
+      const assumed = assumedOf(sp);
       const roles: string[] = [];
-      if (same(sp.clusterIP)) roles.push('ClusterIP');
-      if (sp.loadBalancerIPs.some(same)) roles.push('load-balancer IP');
-      if (sp.externalIPs.some(same)) roles.push('external IP');
+      let anyAssumed = false;
+      const role = (words: string, isAssumed: boolean): void => {
+        roles.push(`${words}${assumedLabel(isAssumed)}`);
+        anyAssumed ||= isAssumed;
+      };
+      if (same(sp.clusterIP)) role('ClusterIP', assumed.clusterIP);
+      const lb = sp.loadBalancerIPs.find(same);
+      if (lb !== undefined) role('load-balancer IP', assumed.loadBalancerIPs.has(lb));
+      if (sp.externalIPs.some(same)) role('external IP', false);
       if (roles.length === 0) continue;
       if (port !== undefined && port !== sp.port) continue;
       const key = `${sp.svcPortName}/${roles.join()}`;
       if (seen.has(key)) continue;
       seen.add(key);
       out.push({
-        kind: 'service', assumed: false, object: { kind: 'Service', namespace: sp.namespace, name: sp.name },
-        text: `the ${roles.join(' and ')} of Service ${sp.svcPortName} (${sp.protocol} port ${sp.port}${sp.nodePort ? `, NodePort ${sp.nodePort}` : ''})`,
+        kind: 'service', assumed: anyAssumed, object: { kind: 'Service', namespace: sp.namespace, name: sp.name },
+        text: `the ${roles.join(' and ')} of Service ${sp.svcPortName} (${sp.protocol} port ${sp.port}${sp.nodePort ? `, NodePort ${sp.nodePort}${assumedLabel(assumed.nodePort)}` : ''})`,
       });
     }
     for (const node of cluster.nodes) {

@@ -7,6 +7,9 @@
 import type { Chain, Rule, Ruleset } from '../iptables/model';
 import type { GeneratedRules, GeneratedServicePort } from '../kubeproxy/types';
 import type { Span } from '../text/span';
+import type { Assumption } from '../cluster/synthesizeCluster';
+import { assumedLabel, indexAssumptions } from './assumedValues';
+import { splitAddress } from './describeAddress';
 import { dnatDestination, mapChains, type ChainMap, type ServiceChainKind } from './mapChains';
 
 export type DriftCode =
@@ -144,6 +147,24 @@ export interface DriftInput {
   readonly map?: ChainMap;
   /** The node's name, for messages. */
   readonly nodeName?: string;
+  /**
+   * What the workspace's cluster made up (`cluster.assumptions`). Assumed endpoint addresses are
+   * not compared (only their count and target port are), nor are assumed NodePorts.
+   */
+  readonly assumptions?: readonly Assumption[];
+}
+
+function portsOf(endpoints: Iterable<string>): Set<string> {
+  const out = new Set<string>();
+  for (const e of endpoints) {
+    const { port } = splitAddress(e);
+    out.add(port === undefined ? '?' : String(port));
+  }
+  return out;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Compares a node's dump with the rules generated for it; findings in dump order of their spans. */
@@ -160,11 +181,16 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
   const findings: DriftFinding[] = [];
   const dumpHasFilter = dump.tables.some((t) => t.name === 'filter');
   const dumpHasComments = dump.tables.some((t) => t.chains.some((c) => c.rules.some((r) => r.comment !== undefined)));
+  const assumedOf = indexAssumptions(input.assumptions);
 
   for (const sp of sps) {
     const a = actual.get(sp.svcPortName)!;
     const w = wanted.get(sp.svcPortName)!;
     const service = { namespace: sp.namespace, name: sp.name, svcPortName: sp.svcPortName };
+    const assumed = assumedOf(sp);
+    const manifestEndpoints = assumed.endpoints
+      ? `${plural(w.endpoints.size, 'endpoint')} (the pods its selector matches; their addresses are assumed)`
+      : list(w.endpoints);
     const svcChain = a.chains.get('svc') ?? a.chains.get('svl') ?? a.chains.get('ext') ?? a.chains.get('fw');
     const at: Span = svcChain?.nameSpan ?? svcChain?.declSpan ?? fallbackSpan;
 
@@ -174,7 +200,7 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
         code: 'drift-no-endpoints', severity: agrees ? 'information' : 'warning', span: r.span, service, workspaceAgrees: agrees,
         message: agrees
           ? `${sp.svcPortName} has no endpoints${node}: connections are rejected. The manifests agree (no ready pod matches the Service's selector).`
-          : `${sp.svcPortName} has no endpoints${node}, but the manifests give it ${list(w.endpoints)}: connections are rejected here.`,
+          : `${sp.svcPortName} has no endpoints${node}, but the manifests give it ${manifestEndpoints}: connections are rejected here.`,
       });
     }
 
@@ -184,7 +210,7 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
       if (a.noEndpointsRejects.length === 0) {
         findings.push({
           code: 'drift-service-missing', severity: 'warning', span: fallbackSpan, service,
-          message: `${sp.svcPortName} (${sp.protocol} ${sp.clusterIP}:${sp.port}) is in the manifests but has no chains${node} (expected ${wantedChains.map((k) => KIND_CHAIN[k]).join(', ')}).`,
+          message: `${sp.svcPortName} (${sp.protocol} ${sp.clusterIP}:${sp.port}${assumed.clusterIP ? ', ClusterIP assumed' : ''}) is in the manifests but has no chains${node} (expected ${wantedChains.map((k) => KIND_CHAIN[k]).join(', ')}).`,
         });
       }
       continue;
@@ -206,16 +232,37 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
         message: `${sp.svcPortName}: the node has ${policy(a)} chains, the manifests give ${policy(w)} (externalTrafficPolicy / internalTrafficPolicy differ).`,
       });
     }
-    const missing = [...w.endpoints].filter((e) => !a.endpoints.has(e));
-    const extra = [...a.endpoints].filter((e) => !w.endpoints.has(e));
-    if (missing.length > 0 || extra.length > 0) {
+    if (assumed.endpoints) {
+      // The addresses were made up: compare what the manifests do say, how many endpoints (the
+      // replicas the selector matches) and the port they are reached on. With only an SVL chain
+      // (internalTrafficPolicy: Local) the count depends on which node the pods were assumed on.
       const parts: string[] = [];
-      if (missing.length > 0) parts.push(`missing on the node: ${list(missing)}`);
-      if (extra.length > 0) parts.push(`not in the manifests: ${list(extra)}`);
-      findings.push({
-        code: 'drift-endpoints-differ', severity: 'warning', span: at, service,
-        message: `${sp.svcPortName}: the endpoints differ (${parts.join('; ')}).`,
-      });
+      if (w.kinds.has('svc') && a.endpoints.size !== w.endpoints.size) {
+        parts.push(`the node has ${plural(a.endpoints.size, 'endpoint')}, the manifests give ${w.endpoints.size} (the pods its selector matches)`);
+      }
+      const aPorts = portsOf(a.endpoints);
+      const wPorts = portsOf(w.endpoints);
+      if (a.endpoints.size > 0 && w.endpoints.size > 0 && list(aPorts) !== list(wPorts)) {
+        parts.push(`the node sends to port ${list(aPorts)}, the manifests' targetPort gives ${list(wPorts)}`);
+      }
+      if (parts.length > 0) {
+        findings.push({
+          code: 'drift-endpoints-differ', severity: 'warning', span: at, service,
+          message: `${sp.svcPortName}: ${parts.join('; ')}. The addresses were not compared: the manifests have no EndpointSlice, so the pod IPs are assumed.`,
+        });
+      }
+    } else {
+      const missing = [...w.endpoints].filter((e) => !a.endpoints.has(e));
+      const extra = [...a.endpoints].filter((e) => !w.endpoints.has(e));
+      if (missing.length > 0 || extra.length > 0) {
+        const parts: string[] = [];
+        if (missing.length > 0) parts.push(`missing on the node: ${list(missing)}`);
+        if (extra.length > 0) parts.push(`not in the manifests: ${list(extra)}`);
+        findings.push({
+          code: 'drift-endpoints-differ', severity: 'warning', span: at, service,
+          message: `${sp.svcPortName}: the endpoints differ (${parts.join('; ')}).`,
+        });
+      }
     }
     if (a.affinity !== w.affinity) {
       findings.push({
@@ -226,10 +273,18 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
       });
     }
     if (list(a.nodePorts) !== list(w.nodePorts)) {
-      findings.push({
-        code: 'drift-node-port', severity: 'warning', span: at, service,
-        message: `${sp.svcPortName}: KUBE-NODEPORTS on the node leads port(s) ${list(a.nodePorts)} to it, the manifests give ${list(w.nodePorts)}.`,
-      });
+      if (!assumed.nodePort) {
+        findings.push({
+          code: 'drift-node-port', severity: 'warning', span: at, service,
+          message: `${sp.svcPortName}: KUBE-NODEPORTS on the node leads port(s) ${list(a.nodePorts)} to it, the manifests give ${list(w.nodePorts)}.`,
+        });
+      } else if (a.nodePorts.size === 0) {
+        // The number was made up, but that the Service has a NodePort at all is the manifests' word.
+        findings.push({
+          code: 'drift-node-port', severity: 'warning', span: at, service,
+          message: `${sp.svcPortName}: KUBE-NODEPORTS on the node leads no port to it, but its type gives it a NodePort (the manifests set none; ${sp.nodePort}${assumedLabel(true)} was not compared).`,
+        });
+      }
     }
   }
 
