@@ -9,17 +9,27 @@
  * so chains in old dumps hash that form instead; `legacyServicePortName` builds it so a dump
  * reader can accept both.
  */
-import { sha256Base32Prefix16 } from './hash16';
+import { sha256Base32Prefix16Of } from './hash16';
 
 export type ServiceChainPrefix = 'KUBE-SVC-' | 'KUBE-SVL-' | 'KUBE-EXT-' | 'KUBE-FW-';
 
-function hash16(input: string): string {
-  return sha256Base32Prefix16(input);
+/** `protocol.toLowerCase()`, without a new string for the three protocols kube-proxy knows. */
+export function lowerProtocol(protocol: string): string {
+  switch (protocol) {
+    case 'TCP':
+      return 'tcp';
+    case 'UDP':
+      return 'udp';
+    case 'SCTP':
+      return 'sctp';
+    default:
+      return protocol.toLowerCase();
+  }
 }
 
 /** The 16-character hash kube-proxy puts after the prefix (`portProtoHash`). */
 export function hashServicePort(svcPortName: string, protocol: string): string {
-  return hash16(svcPortName + protocol.toLowerCase());
+  return sha256Base32Prefix16Of(svcPortName, lowerProtocol(protocol));
 }
 
 /** `ns/name:port`, or `ns/name` for an unnamed port (ServicePortName.String()). */
@@ -39,7 +49,7 @@ export function servicePortChainName(prefix: ServiceChainPrefix, svcPortName: st
 
 /** `endpoint` is the endpoint string kube-proxy uses: `ip:port`, or `[ip]:port` for IPv6. */
 export function endpointChainName(svcPortName: string, protocol: string, endpoint: string): string {
-  return 'KUBE-SEP-' + hash16(svcPortName + protocol.toLowerCase() + endpoint);
+  return 'KUBE-SEP-' + sha256Base32Prefix16Of(svcPortName, lowerProtocol(protocol), endpoint);
 }
 
 /** Both hash inputs a dump may carry for one service port: the current one first, then the pre-1.6 one (only differs for unnamed ports). */

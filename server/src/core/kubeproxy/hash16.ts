@@ -69,27 +69,50 @@ function compress(block: Uint8Array, offset: number): void {
   H[7] = (H[7] + h) | 0;
 }
 
+/** Appends the ASCII `text` to the shared buffer at `at`; returns the new length, or -1 (nothing written) when `text` is not ASCII. */
+function appendAscii(text: string, at: number): number {
+  const needed = at + text.length + 72;
+  if (bytes.length < needed) {
+    const grown = new Uint8Array(Math.max(needed, bytes.length * 2));
+    grown.set(bytes.subarray(0, at));
+    bytes = grown;
+  }
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7f) return -1;
+    bytes[at + i] = c;
+  }
+  return at + text.length;
+}
+
 /** Writes the UTF-8 bytes of `text` into the shared buffer; returns the length. */
 function writeUtf8(text: string): number {
-  let ascii = true;
-  for (let i = 0; i < text.length; i++) {
-    if (text.charCodeAt(i) > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  const needed = (ascii ? text.length : text.length * 3) + 72;
+  const n = appendAscii(text, 0);
+  if (n >= 0) return n;
+  const needed = text.length * 3 + 72;
   if (bytes.length < needed) bytes = new Uint8Array(Math.max(needed, bytes.length * 2));
-  if (ascii) {
-    for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-    return text.length;
-  }
   return encoder.encodeInto(text, bytes).written;
 }
 
 /** The first 16 characters of base32(sha256(utf8(text))). */
 export function sha256Base32Prefix16(text: string): string {
-  const n = writeUtf8(text);
+  return digestPrefix16(writeUtf8(text));
+}
+
+/**
+ * The same for `a + b + c`, without building the joined string (the generator hashes
+ * svcPortName + protocol + endpoint once per endpoint). Non-ASCII input takes the joined path, so
+ * a surrogate pair split across two parts still encodes as one character.
+ */
+export function sha256Base32Prefix16Of(a: string, b: string, c = ''): string {
+  let n = appendAscii(a, 0);
+  if (n >= 0) n = appendAscii(b, n);
+  if (n >= 0) n = appendAscii(c, n);
+  return n >= 0 ? digestPrefix16(n) : sha256Base32Prefix16(a + b + c);
+}
+
+/** SHA-256 of the first `n` bytes of the shared buffer, as the first 16 base32 characters. */
+function digestPrefix16(n: number): string {
   // Padding: 0x80, zeros, then the bit length as a 64-bit big-endian integer.
   const total = (((n + 8) >> 6) + 1) << 6;
   bytes[n] = 0x80;

@@ -226,6 +226,16 @@ export function canonicalIP(s: string): { readonly ip: string; readonly family: 
   return ip ? { ip: formatIP(ip), family: ip.family } : undefined;
 }
 
+/**
+ * Only the canonical text of `canonicalIP` (no object made). Its family is IPv6 exactly when the
+ * text has a colon: Go prints IPv4 and IPv4-mapped addresses dotted, every other IPv6 with colons.
+ */
+export function canonicalIPString(s: string): string | undefined {
+  if (isCanonicalIPv4(s)) return s;
+  const ip = parseIPSloppy(s);
+  return ip ? formatIP(ip) : undefined;
+}
+
 /** Parses and re-prints an address canonically; undefined when it is not one. */
 export function normalizeIP(s: string): string | undefined {
   const ip = parseIPSloppy(s);

@@ -3,8 +3,8 @@
  * (pkg/proxy serviceport/servicechangetracker) and the endpoints map (endpointslicecache), for
  * one IP family. Ported from the v1.32/v1.33 sources' behaviour; inputs are plain JSON.
  */
-import { canonicalIP, cidrContains, formatCIDR, formatIP, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
-import { endpointChainName, formatServicePortName, hashServicePort } from './chainNames';
+import { canonicalIPString, cidrContains, formatCIDR, formatIP, parseCIDRSloppy, parseIPSloppy, type IpFamilyName, type ParsedCIDR } from './ip';
+import { endpointChainName, formatServicePortName, hashServicePort, lowerProtocol } from './chainNames';
 import type { FeatureGates, GeneratorMessage } from './types';
 
 export interface ServicePortInfo {
@@ -49,8 +49,11 @@ type Obj = Record<string, unknown>;
 export function asRecord(v: unknown): Obj | undefined {
   return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Obj) : undefined;
 }
+/** One shared empty array for absent lists (most fields of most objects are absent). */
+const NONE: readonly never[] = Object.freeze([]);
+const NO_FIELDS: Readonly<Obj> = Object.freeze({});
 function asArray(v: unknown): readonly unknown[] {
-  return Array.isArray(v) ? v : [];
+  return Array.isArray(v) ? v : NONE;
 }
 function asString(v: unknown): string | undefined {
   return typeof v === 'string' ? v : undefined;
@@ -69,20 +72,21 @@ function metaOf(o: Obj): { namespace: string; name: string; labels: Obj } {
 }
 
 function isIPv6String(s: string): boolean {
-  return canonicalIP(s)?.family === 'IPv6';
+  // The canonical text has a colon exactly for IPv6 (canonicalIPString).
+  return canonicalIPString(s)?.includes(':') === true;
 }
 
 /** proxyutil.GetClusterIPByFamily. */
 function clusterIPByFamily(family: IpFamilyName, spec: Obj): string {
-  const families = asArray(spec.ipFamilies).map(asString);
+  const families = asArray(spec.ipFamilies);
   if (families.length === 0) {
     const cip = asString(spec.clusterIP) ?? '';
     if (cip === '' || cip === 'None') return '';
     return (family === 'IPv6') === isIPv6String(cip) ? cip : '';
   }
-  const ips = asArray(spec.clusterIPs).map(asString);
+  const ips = asArray(spec.clusterIPs);
   for (let i = 0; i < families.length; i++) {
-    if (families[i] === family && i < ips.length) return ips[i] ?? '';
+    if (asString(families[i]) === family && i < ips.length) return asString(ips[i]) ?? '';
   }
   return '';
 }
@@ -93,16 +97,18 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
   for (const s of services) {
     const o = asRecord(s);
     if (!o) continue;
-    const { namespace, name } = metaOf(o);
-    entries.push({ ns: namespace, name, o });
+    const meta = asRecord(o.metadata);
+    entries.push({ ns: asString(meta?.namespace) || 'default', name: asString(meta?.name) ?? '', o });
   }
   entries.sort((a, b) => (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   const byKey = new Map<string, ServicePortInfo>();
-  const seen = new Set<string>();
-  for (const { ns, name, o } of entries) {
-    const object = `${ns}/${name}`;
-    if (seen.has(object)) messages.push({ severity: 'warning', message: 'more than one Service with this namespace/name; the last one wins', object });
-    seen.add(object);
+  let prev: { ns: string; name: string } | undefined;
+  for (const entry of entries) {
+    const { ns, name, o } = entry;
+    // The `ns/name` string is only built for messages. The sort is stable and keeps equal
+    // namespace/name pairs together, so comparing with the previous entry finds duplicates.
+    if (prev && prev.ns === ns && prev.name === name) messages.push({ severity: 'warning', message: 'more than one Service with this namespace/name; the last one wins', object: `${ns}/${name}` });
+    prev = entry;
     const spec = asRecord(o.spec) ?? {};
     const type = asString(spec.type) ?? '';
     const specClusterIP = asString(spec.clusterIP) ?? '';
@@ -111,12 +117,11 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
     if (type === 'ExternalName') continue;
     const clusterIPString = clusterIPByFamily(family, spec);
     if (clusterIPString === '') continue;
-    const clusterIPParsed = canonicalIP(clusterIPString);
-    if (!clusterIPParsed) {
-      messages.push({ severity: 'error', message: `clusterIP ${JSON.stringify(clusterIPString)} is not an IP address; service skipped`, object });
+    const clusterIP = canonicalIPString(clusterIPString);
+    if (clusterIP === undefined) {
+      messages.push({ severity: 'error', message: `clusterIP ${JSON.stringify(clusterIPString)} is not an IP address; service skipped`, object: `${ns}/${name}` });
       continue;
     }
-    const clusterIP = clusterIPParsed.ip;
 
     const etp = asString(spec.externalTrafficPolicy) ?? '';
     const itp = asString(spec.internalTrafficPolicy);
@@ -137,7 +142,7 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
       const s = asString(raw) ?? '';
       const ip = parseIPSloppy(s);
       if (!ip) {
-        if (s.trim() !== '') messages.push({ severity: 'warning', message: `externalIP ${JSON.stringify(s)} is not an IP address; skipped`, object });
+        if (s.trim() !== '') messages.push({ severity: 'warning', message: `externalIP ${JSON.stringify(s)} is not an IP address; skipped`, object: `${ns}/${name}` });
         continue;
       }
       if (ip.family === family) externalIPs.push(formatIP(ip));
@@ -147,7 +152,7 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
       const s = (asString(raw) ?? '').trim();
       const c = parseCIDRSloppy(s);
       if (!c) {
-        if (s !== '') messages.push({ severity: 'warning', message: `loadBalancerSourceRanges entry ${JSON.stringify(s)} is not a CIDR; skipped`, object });
+        if (s !== '') messages.push({ severity: 'warning', message: `loadBalancerSourceRanges entry ${JSON.stringify(s)} is not a CIDR; skipped`, object: `${ns}/${name}` });
         continue;
       }
       if (c.family === family) sourceRanges.push(c);
@@ -163,7 +168,7 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
       if (gates.LoadBalancerIPMode && ipMode !== undefined && ipMode !== 'VIP') continue;
       const ip = parseIPSloppy(ipStr);
       if (!ip) {
-        messages.push({ severity: 'warning', message: `load balancer ingress IP ${JSON.stringify(ipStr)} is not an IP address; skipped`, object });
+        messages.push({ severity: 'warning', message: `load balancer ingress IP ${JSON.stringify(ipStr)} is not an IP address; skipped`, object: `${ns}/${name}` });
         continue;
       }
       if (ip.family === family) lbVIPs.push(formatIP(ip));
@@ -171,7 +176,7 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
     let hcnp = 0;
     if (type === 'LoadBalancer' && externalPolicyLocal) {
       hcnp = asInt(spec.healthCheckNodePort);
-      if (hcnp === 0) messages.push({ severity: 'warning', message: 'Service has no healthCheckNodePort', object });
+      if (hcnp === 0) messages.push({ severity: 'warning', message: 'Service has no healthCheckNodePort', object: `${ns}/${name}` });
     }
 
     for (const pRaw of asArray(spec.ports)) {
@@ -187,7 +192,7 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
         name,
         portName,
         protocol,
-        protocolLower: protocol.toLowerCase(),
+        protocolLower: lowerProtocol(protocol),
         svcPortName,
         hash: hashServicePort(svcPortName, protocol),
         clusterIP,
@@ -219,8 +224,11 @@ interface SliceLike {
 function readSlice(s: unknown): SliceLike | undefined {
   const o = asRecord(s);
   if (!o) return undefined;
-  const { namespace, name, labels } = metaOf(o);
-  const service = asString(labels['kubernetes.io/service-name']) ?? '';
+  // metaOf without its object: this runs once per slice.
+  const meta = asRecord(o.metadata);
+  const namespace = asString(meta?.namespace) || 'default';
+  const name = asString(meta?.name) ?? '';
+  const service = asString(asRecord(meta?.labels)?.['kubernetes.io/service-name']) ?? '';
   if (service === '' || name === '') return undefined;
   return { namespace, service, name, addressType: asString(o.addressType) ?? '', endpoints: asArray(o.endpoints), ports: asArray(o.ports) };
 }
@@ -281,11 +289,17 @@ export function buildEndpointsMap(
   chainFor: (svcPortName: string, protocol: string, endpoint: string) => string,
   messages: GeneratorMessage[],
 ): Map<string, EndpointInfo[]> {
-  const parsed = slices.map(readSlice).filter((s): s is SliceLike => s !== undefined && s.addressType === family);
+  const parsed: SliceLike[] = [];
+  for (const raw of slices) {
+    const slice = readSlice(raw);
+    if (slice !== undefined && slice.addressType === family) parsed.push(slice);
+  }
   parsed.sort((a, b) => (a.namespace < b.namespace ? -1 : a.namespace > b.namespace ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  const sets = new Map<string, Map<string, EndpointInfo>>();
+  // Endpoints per service key in slice order. EndpointSliceCache keeps one endpoint per `ip:port`
+  // (a later slice replaces an earlier one unless the later one is terminating); instead of a Map
+  // per service port, duplicates are folded after the sort below, which gives the same result.
+  const lists = new Map<string, EndpointInfo[]>();
   for (const slice of parsed) {
-    const object = `${slice.namespace}/${slice.name}`;
     for (const pRaw of slice.ports) {
       const p = asRecord(pRaw);
       if (!p) continue;
@@ -294,16 +308,16 @@ export function buildEndpointsMap(
       if (portName === undefined) continue;
       const portNum = asInt(p.port);
       if (portNum === 0) {
-        messages.push({ severity: 'warning', message: `EndpointSlice port ${JSON.stringify(portName)} has no port number; ignored`, object });
+        messages.push({ severity: 'warning', message: `EndpointSlice port ${JSON.stringify(portName)} has no port number; ignored`, object: `${slice.namespace}/${slice.name}` });
         continue;
       }
       const protocol = asString(p.protocol) ?? 'TCP';
       const key = serviceKey(slice.namespace, slice.service, portName, protocol);
       const svcPortName = formatServicePortName(slice.namespace, slice.service, portName);
-      let set = sets.get(key);
-      if (!set) {
-        set = new Map();
-        sets.set(key, set);
+      let list = lists.get(key);
+      if (!list) {
+        list = [];
+        lists.set(key, list);
       }
       for (const eRaw of slice.endpoints) {
         const e = asRecord(eRaw);
@@ -311,12 +325,12 @@ export function buildEndpointsMap(
         const addrs = asArray(e.addresses);
         if (addrs.length === 0) continue;
         const first = asString(addrs[0]) ?? '';
-        const ip = canonicalIP(first);
-        if (!ip) {
-          messages.push({ severity: 'warning', message: `endpoint address ${JSON.stringify(first)} is not an IP address; skipped`, object });
+        const ipStr = canonicalIPString(first);
+        if (ipStr === undefined) {
+          messages.push({ severity: 'warning', message: `endpoint address ${JSON.stringify(first)} is not an IP address; skipped`, object: `${slice.namespace}/${slice.name}` });
           continue;
         }
-        const conditions = asRecord(e.conditions) ?? {};
+        const conditions = asRecord(e.conditions) ?? NO_FIELDS;
         const epNode = asString(e.nodeName);
         const local = epNode !== undefined && nodeName !== '' && epNode === nodeName;
         const ready = conditions.ready === undefined || conditions.ready === null || conditions.ready === true;
@@ -331,10 +345,9 @@ export function buildEndpointsMap(
           const nodes = asArray(hints.forNodes).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
           if (nodes.length > 0 && gates.PreferSameTrafficDistribution) nodeHints = new Set(nodes);
         }
-        const ipStr = ip.ip;
-        const str = ip.family === 'IPv6' ? `[${ipStr}]:${portNum}` : `${ipStr}:${portNum}`;
-        if (set.has(str) && terminating) continue;
-        set.set(str, {
+        // The canonical text has a colon exactly for IPv6 (canonicalIPString).
+        const str = ipStr.includes(':') ? `[${ipStr}]:${portNum}` : `${ipStr}:${portNum}`;
+        list.push({
           ip: ipStr,
           port: portNum,
           str,
@@ -351,13 +364,26 @@ export function buildEndpointsMap(
     }
   }
   const out = new Map<string, EndpointInfo[]>();
-  for (const [key, set] of sets) {
-    if (set.size === 0) continue;
-    const list = [...set.values()];
-    list.sort((a, b) => (a.str < b.str ? -1 : a.str > b.str ? 1 : 0));
+  for (const [key, list] of lists) {
+    if (list.length === 0) continue;
+    // A stable sort keeps same-`ip:port` endpoints in slice order; fold each run as the cache
+    // would have, one after the other: the later one wins unless it is terminating.
+    list.sort(compareEndpointStrings);
+    let kept = 0;
+    for (let i = 0; i < list.length; i++) {
+      const ep = list[i];
+      if (kept > 0 && list[kept - 1].str === ep.str) {
+        if (!ep.terminating) list[kept - 1] = ep;
+      } else list[kept++] = ep;
+    }
+    list.length = kept;
     out.set(key, list);
   }
   return out;
+}
+
+function compareEndpointStrings(a: EndpointInfo, b: EndpointInfo): number {
+  return a.str < b.str ? -1 : a.str > b.str ? 1 : 0;
 }
 
 /** Default chain-name function (uncached). */
