@@ -99,7 +99,17 @@ check('the same without rule comments (large-cluster dump): no drift', {
   objects: [service(), DEPLOYMENT], edit: (d) => stripComments(realNode(d)), codes: [],
 });
 check('without the assumptions the same dump drifts (what the fix is about)', {
-  objects: [service(), DEPLOYMENT], edit: realNode, codes: ['drift-endpoints-differ', 'drift-node-port'], withoutAssumptions: true,
+  objects: [service(), DEPLOYMENT], edit: realNode, codes: ['drift-endpoints-differ', 'drift-node-port', 'drift-service-address'], withoutAssumptions: true,
+});
+check('an explicit clusterIP that differs on the node: drift-service-address', {
+  objects: [service({ clusterIP: '10.0.7.7' }), DEPLOYMENT],
+  edit: realNode, // the node has 10.0.5.5
+  codes: ['drift-service-address'], message: /KUBE-SERVICES on the node leads 10\.0\.5\.5:80 to it, the manifests give 10\.0\.7\.7:80 \(cluster IP\)/,
+});
+check('an explicit status.loadBalancer IP that differs on the node: drift-service-address', {
+  objects: [{ ...service(), status: { loadBalancer: { ingress: [{ ip: '20.1.1.1' }] } } }, DEPLOYMENT],
+  edit: (d) => realNode(d.split('20.1.1.1').join('198.51.100.210')), // the node has 20.62.1.2
+  codes: ['drift-service-address'], message: /leads 20\.62\.1\.2:80 to it, the manifests give 20\.1\.1\.1:80 \(external and load-balancer IPs\)/,
 });
 check('assumed endpoints, one fewer on the node: a count mismatch, addresses not compared', {
   objects: [service(), DEPLOYMENT], edit: (d) => dropOneEndpoint(realNode(d)), codes: ['drift-endpoints-differ'],

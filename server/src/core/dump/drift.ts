@@ -10,6 +10,7 @@ import type { Span } from '../text/span';
 import type { Assumption } from '../cluster/synthesizeCluster';
 import { assumedLabel, indexAssumptions } from './assumedValues';
 import { splitAddress } from './describeAddress';
+import { findServiceFrontends, type ServiceFrontend } from './serviceFrontends';
 import { dnatDestination, mapChains, type ChainMap, type ServiceChainKind } from './mapChains';
 
 export type DriftCode =
@@ -19,11 +20,12 @@ export type DriftCode =
   | 'drift-traffic-policy'
   | 'drift-session-affinity'
   | 'drift-node-port'
+  | 'drift-service-address'
   | 'drift-no-endpoints';
 
 export const DRIFT_CODES: readonly DriftCode[] = [
   'drift-service-missing', 'drift-service-not-in-workspace', 'drift-endpoints-differ', 'drift-traffic-policy',
-  'drift-session-affinity', 'drift-node-port', 'drift-no-endpoints',
+  'drift-session-affinity', 'drift-node-port', 'drift-service-address', 'drift-no-endpoints',
 ];
 
 export interface DriftFinding {
@@ -270,6 +272,24 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
         message: a.affinity
           ? `${sp.svcPortName}: the node pins clients to endpoints (-m recent, sessionAffinity: ClientIP), the manifests do not.`
           : `${sp.svcPortName}: the manifests ask for sessionAffinity: ClientIP, the node has no -m recent rules for it.`,
+      });
+    }
+    // The addresses KUBE-SERVICES leads to the Service port, where the manifests give them
+    // (spec.clusterIP, spec.externalIPs, status.loadBalancer): assumed ones are not compared.
+    const aFront = findServiceFrontends(dump, dumpMap, sp.svcPortName);
+    const wFront = findServiceFrontends(expected, expectedMap, sp.svcPortName);
+    const addresses = (fs: readonly ServiceFrontend[], cluster: boolean): Set<string> =>
+      new Set(fs.filter((f) => f.kind !== 'nodePort' && (f.kind === 'clusterIP') === cluster).map((f) => `${f.address ?? '*'}:${f.port ?? '*'}`));
+    const compared: [boolean, string][] = [];
+    if (!assumed.clusterIP) compared.push([true, 'cluster IP']);
+    if (assumed.loadBalancerIPs.size === 0) compared.push([false, 'external and load-balancer IPs']);
+    for (const [cluster, words] of compared) {
+      const got = addresses(aFront, cluster);
+      const want = addresses(wFront, cluster);
+      if (list(got) === list(want)) continue;
+      findings.push({
+        code: 'drift-service-address', severity: 'warning', span: at, service,
+        message: `${sp.svcPortName}: KUBE-SERVICES on the node leads ${list(got)} to it, the manifests give ${list(want)} (${words}).`,
       });
     }
     if (list(a.nodePorts) !== list(w.nodePorts)) {
