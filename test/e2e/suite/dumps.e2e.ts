@@ -126,26 +126,33 @@ suite('iptables and conntrack dumps', () => {
     await waitFor('the error to clear', () => !ours(dump.uri).some((d) => codeOf(d) === 'undeclared-chain') || undefined);
   });
 
-  test('an endpoint the manifests do not have is reported as drift', async () => {
+  test('an endpoint on another port than the manifests\' targetPort is reported as drift', async () => {
+    // The pod IPs are assumed (no EndpointSlices in the workspace), so drift compares the number of
+    // endpoints and their ports, not their addresses.
     const editor = await vscode.window.showTextDocument(dump, { preview: false });
-    const dnat = linesMatching(dump, new RegExp(`--comment "default/nginx:http" -m tcp -j DNAT --to-destination `))[0];
+    const dnat = linesMatching(dump, /--comment "default\/nginx:http" -m tcp -j DNAT --to-destination \S+:80$/)[0];
     assert.ok(dnat !== undefined, 'no nginx DNAT rule');
-    const line = dump.lineAt(dnat);
-    const address = /--to-destination (\S+)/.exec(line.text)![1];
-    const at = line.text.indexOf(address);
-    assert.ok(await editor.edit((b) => b.replace(new vscode.Range(dnat, at, dnat, at + address.length), '10.244.9.9:80')));
+    const end = dump.lineAt(dnat).range.end;
+    assert.ok(await editor.edit((b) => b.replace(new vscode.Range(end.translate(0, -':80'.length), end), ':8080')));
     try {
-      const drift = await waitFor('drift', () => ours(dump.uri).find((d) => codeOf(d).startsWith('drift-') && /default\/nginx/.test(d.message)));
+      const drift = await waitFor('drift', () => ours(dump.uri).find((d) => codeOf(d) === 'drift-endpoints-differ' && /default\/nginx:http/.test(d.message)));
       assert.equal(drift.severity, vscode.DiagnosticSeverity.Warning);
+      assert.match(drift.message, /8080/);
       assert.ok((drift.relatedInformation ?? []).some((r) => r.location.uri.path.endsWith('/nginx/service.yaml')), 'the drift does not point at the Service');
     } finally {
       await vscode.commands.executeCommand('undo');
     }
+    await waitFor('the drift to clear', () => !ours(dump.uri).some((d) => codeOf(d) === 'drift-endpoints-differ') || undefined);
   });
 
-  test('a conntrack listing: the entry to nginx\'s load balancer is decoded and counted per Service', async () => {
-    const listing = 'tcp      6 86399 ESTABLISHED src=203.0.113.10 dst=198.51.100.210 sport=51234 dport=80 '
-      + 'src=10.244.0.154 dst=10.224.0.4 sport=80 dport=51234 [ASSURED] mark=0 use=1\n';
+  test('a conntrack listing: an entry to nginx\'s load balancer is decoded and counted per Service', async () => {
+    // An entry as conntrack -L prints it for a client of nginx's (assumed) load-balancer IP, DNATed
+    // to one of its endpoints and masqueraded; both addresses come from the node's rules.
+    const lb = /^-A KUBE-SERVICES -d (\S+)\/32 .*"default\/nginx:http loadbalancer IP"/m.exec(dump.getText())?.[1];
+    const endpoint = /--comment "default\/nginx:http" -m tcp -j DNAT --to-destination (\S+):80$/m.exec(dump.getText())?.[1];
+    assert.ok(lb && endpoint, 'the node rules have no nginx load-balancer rule or DNAT');
+    const listing = `tcp      6 86399 ESTABLISHED src=203.0.113.10 dst=${lb} sport=51234 dport=80 `
+      + `src=${endpoint} dst=10.224.0.4 sport=80 dport=51234 [ASSURED] mark=0 use=1\n`;
     const document = await vscode.workspace.openTextDocument(await writeWorkspaceFile('dumps/conntrack-node-0.txt', listing));
     await vscode.window.showTextDocument(document, { preview: false });
     assert.equal(document.languageId, 'conntrack');
@@ -153,10 +160,10 @@ suite('iptables and conntrack dumps', () => {
       const ls = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri, 10);
       return ls.length ? ls : undefined;
     });
-    assert.deepEqual(lenses.map((l) => l.command?.title), ['Service default/nginx:http: 1 entry, 1 DNAT, 1 SNAT → 10.244.0.154:80 ×1']);
-    const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, 'dst=198', 5)));
-    assert.match(text, /asked for: `198\.51\.100\.210:80` — Service `default\/nginx:http`/);
-    assert.match(text, /answered by: `10\.244\.0\.154:80`/);
+    assert.deepEqual(lenses.map((l) => l.command?.title), [`Service default/nginx:http (assumed load-balancer IP): 1 entry, 1 DNAT, 1 SNAT → ${endpoint}:80 ×1`]);
+    const text = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', document.uri, positionOf(document, `dst=${lb}`, 5)));
+    assert.ok(text.includes(`asked for: \`${lb}:80\` — Service \`default/nginx:http`), text);
+    assert.ok(text.includes(`answered by: \`${endpoint}:80\``), text);
     assert.match(text, /DNAT: yes; SNAT\/masquerade: yes/);
   });
 });

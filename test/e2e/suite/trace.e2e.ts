@@ -1,0 +1,63 @@
+// The Trace packet path CodeLenses as the editor gets them: one per Service port and one per
+// Ingress rule path, each carrying the scenario it traces; running the Ingress one opens the panel.
+import * as vscode from 'vscode';
+import * as assert from 'node:assert/strict';
+import { activateExtension, openDocument, waitFor } from './helpers';
+
+interface Scenario {
+  target: { kind: string; namespace: string; name: string; port?: string };
+  path?: string;
+}
+
+async function traceLenses(document: vscode.TextDocument): Promise<vscode.CodeLens[]> {
+  return waitFor('Trace packet path lenses', async () => {
+    const lenses = await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', document.uri, 100);
+    const trace = lenses.filter((l) => l.command?.title === 'Trace packet path');
+    return trace.length ? trace : undefined;
+  });
+}
+
+suite('trace lenses', () => {
+  suiteSetup(async () => {
+    await activateExtension();
+  });
+
+  suiteTeardown(async () => {
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+
+  test('the ingress-nginx controller Service has one per port (http and https)', async () => {
+    const document = await openDocument('ingress/ingress-nginx-controller.yaml');
+    const lenses = await traceLenses(document);
+    const targets = lenses.map((l) => (l.command!.arguments![0] as Scenario).target);
+    assert.deepEqual(targets.map((t) => `${t.kind} ${t.namespace}/${t.name}:${t.port}`).sort(),
+      ['Service ingress-nginx/ingress-nginx-controller:http', 'Service ingress-nginx/ingress-nginx-controller:https']);
+    for (const lens of lenses) assert.equal(lens.command!.command, 'kubePacketPath.tracePacketPath');
+  });
+
+  test('hello-world-ingress has one per rule path, on that path, tracing a request it matches', async () => {
+    const document = await openDocument('ingress/hello-world-ingress.yaml');
+    const lenses = await traceLenses(document);
+    const pathLines = [];
+    for (let i = 0; i < document.lineCount; i++) if (/^\s*- path: /.test(document.lineAt(i).text)) pathLines.push(i);
+    assert.equal(pathLines.length, 3);
+    assert.deepEqual(lenses.map((l) => l.range.start.line).sort((a, b) => a - b), pathLines);
+    for (const lens of lenses) {
+      const scenario = lens.command!.arguments![0] as Scenario;
+      assert.deepEqual(scenario.target, { kind: 'Ingress', namespace: 'ingress-nginx', name: 'hello-world-ingress' });
+      const pattern = /- path: (\S+)/.exec(document.lineAt(lens.range.start.line).text)![1];
+      assert.ok(typeof scenario.path === 'string' && new RegExp(`^${pattern}`).test(scenario.path), `${scenario.path} does not match ${pattern}`);
+    }
+  });
+
+  test('running the /hello-world-two lens opens the trace panel for the Ingress', async () => {
+    const document = await openDocument('ingress/hello-world-ingress.yaml');
+    const lenses = await traceLenses(document);
+    const two = lenses.find((l) => /hello-world-two/.test(document.lineAt(l.range.start.line).text));
+    assert.ok(two, 'no lens on the /hello-world-two path');
+    await vscode.commands.executeCommand(two.command!.command, ...two.command!.arguments!);
+    const tab = await waitFor('the trace panel tab', () => vscode.window.tabGroups.all.flatMap((g) => g.tabs)
+      .find((t) => t.input instanceof vscode.TabInputWebview && /kubePacketPath\.trace/.test(t.input.viewType)));
+    assert.match(tab.label, /hello-world-ingress/);
+  });
+});
