@@ -147,3 +147,31 @@ test('indexAssumptions: which values of a Service port are assumed', () => {
   assert.deepEqual([b.clusterIP, b.nodePort, b.endpoints, b.loadBalancerIPs.size], [true, true, false, 1]);
   assert.equal(indexAssumptions(undefined)(sp).endpoints, false);
 });
+
+test('externalTrafficPolicy: Local with the pods assumed on another node than on the real one: no drift-traffic-policy', () => {
+  const objects = [service({ externalTrafficPolicy: 'Local' }), { ...DEPLOYMENT, spec: { ...DEPLOYMENT.spec, replicas: 1 } }];
+  const cluster = synthesizeCluster(objects);
+  const podNode = cluster.pods.find((p) => p.owner === 'Deployment/nginx')!.nodeName;
+  const otherNode = cluster.nodes.find((n) => n.name !== podNode)!.name;
+  // The node is given (as kpp explain --node does): the workspace offers only that one.
+  const workspaceOn = (node: string): DumpWorkspace => ({
+    nodes: cluster.nodes.filter((n) => n.name === node).map((n) => ({ name: n.name, internalIP: n.internalIP })),
+    nodeRules: (_name, family) => buildNodeRules(cluster, { nodeName: node, family }),
+    assumptions: cluster.assumptions,
+  });
+  // Both ways round: the real pod runs on the node the manifests' pod was not assumed on, and back.
+  for (const [dumpNode, compareNode] of [[podNode, otherNode], [otherNode, podNode]]) {
+    const workspace = workspaceOn(compareNode);
+    const dump = buildNodeRules(cluster, { nodeName: dumpNode }).nodeRestore;
+    const got = analyzeDump(dump, workspace, { nodeSetting: compareNode }).drift.filter((f) => f.severity !== 'information');
+    assert.deepEqual(got.map((f) => f.message), [], `dump of ${dumpNode} read as ${compareNode}`);
+    // Without the assumptions it is reported: the test can fail.
+    const old = analyzeDump(dump, { ...workspace, assumptions: [] }, { nodeSetting: compareNode }).drift.filter((f) => f.code === 'drift-traffic-policy');
+    assert.equal(old.length, 1, `dump of ${dumpNode} read as ${compareNode}`);
+  }
+  // A real policy change is still drift: the dump of a Cluster-policy Service read as Local.
+  const cl = synthesizeCluster([service(), DEPLOYMENT]);
+  const clusterDump = buildNodeRules(cl, { nodeName: podNode }).nodeRestore;
+  const got = analyzeDump(clusterDump, workspaceOn(podNode), { nodeSetting: podNode }).drift.map((f) => f.code);
+  assert.ok(got.includes('drift-traffic-policy'), got.join(', '));
+});

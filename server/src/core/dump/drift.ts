@@ -228,7 +228,9 @@ export function detectDrift(input: DriftInput): DriftFinding[] {
         code: 'drift-traffic-policy', severity: 'warning', span: at, service,
         message: `${sp.svcPortName}: external traffic is ${externalLocal(a) ? 'kept on local endpoints (Local)' : 'spread over the cluster (Cluster)'} on the node, but the manifests say externalTrafficPolicy: ${externalLocal(w) ? 'Local' : 'Cluster'}.`,
       });
-    } else if (a.kinds.has('svc') !== w.kinds.has('svc') || a.kinds.has('svl') !== w.kinds.has('svl')) {
+    } else if (a.kinds.has('svc') !== w.kinds.has('svc') || (!assumed.endpoints && a.kinds.has('svl') !== w.kinds.has('svl'))) {
+      // An SVL chain exists only with local endpoints: when the pods' nodes are assumed, whether
+      // this node has one is not the manifests' word, so only the SVC chain is compared.
       findings.push({
         code: 'drift-traffic-policy', severity: 'warning', span: at, service,
         message: `${sp.svcPortName}: the node has ${policy(a)} chains, the manifests give ${policy(w)} (externalTrafficPolicy / internalTrafficPolicy differ).`,
