@@ -45,8 +45,9 @@ const PROTOCOL_ONLY: ReadonlySet<string> = new Set(['tcp', 'udp', 'sctp']);
 /** True when no rule after this one in its chain can be reached. */
 export function endsChain(rule: Rule): boolean {
   const t = rule.target;
-  if (!t || !isUnconditional(rule)) return false;
-  return t.kind === 'goto' || TERMINAL_TARGETS.has(t.name);
+  // The target first: it is known without parsing the rule's matches (see LazyRule).
+  if (!t || !(t.kind === 'goto' || TERMINAL_TARGETS.has(t.name))) return false;
+  return isUnconditional(rule);
 }
 
 /**

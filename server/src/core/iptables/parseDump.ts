@@ -1,8 +1,9 @@
 import type { Span } from '../text/span';
-import { BUILTIN_CHAINS, type Chain, type Match, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
+import { BUILTIN_CHAINS, type Chain, type Counters, type DumpFormat, type IpFamily, type ParseError, type Rule, type Ruleset, type Table } from './model';
 import { inferTable, inferTableFromBuiltins, tableHintsOf } from './inferTable';
 import { parseListing } from './parseListing';
-import { Interner, parseRuleSpec } from './parseRuleSpec';
+import { LazyRule } from './lazyRule';
+import { checkRuleSpec, Interner, newRuleSpecSummary } from './parseRuleSpec';
 import { WordScanner } from './scanWords';
 import type { Token } from './tokenize';
 
@@ -44,6 +45,18 @@ interface MutableTable {
  * `iptables-restore` input as kube-proxy writes it, `iptables -S` output, and the
  * `iptables -L -n -v` listing (dispatched to `parseListing`). Never throws: problems are returned
  * in `errors` with spans, and every other line is kept.
+ *
+ * Lazy rules (the design that makes a 160,000-line kube-proxy dump parse several times faster than
+ * `iptables-restore --test`): building every rule's matches, options, values and spans up front
+ * cost more than reading the text, and most callers look at few rules. So the eager pass only
+ * finds lines, tables and chains, scans each rule's words once and walks them with
+ * `checkRuleSpec`, which reports exactly the errors `parseRuleSpec` would (so `errors` is complete
+ * as soon as parseDump returns), notes the address family, and records where the `-j`/`-g` target
+ * is. Each rule is a `LazyRule` (lazyRule.ts): table, chain, index, line and counters are plain
+ * fields; `target` (name, kind, spans) is built from the recorded offsets without parsing;
+ * `matches`, `comment` and the target's `options` rescan the rule's text with `parseRuleSpec` on
+ * first access and are cached. The getters never throw, and `toJSON` gives the same plain shape as
+ * before. Listing input (`iptables -L`) is still parsed eagerly by `parseListing`.
  */
 export function parseDump(text: string, options: ParseDumpOptions = {}): Ruleset {
   try {
@@ -132,6 +145,7 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
   let line = 0;
   const scanner = new WordScanner();
   const intern = new Interner();
+  const summary = newRuleSpecSummary();
   let lastChain: MutableChain | undefined;
 
   const err = (message: string, start: number, end: number, severity: 'error' | 'warning' = 'error'): void => {
@@ -333,38 +347,19 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
       ch = t.byName.get(chainName) ?? getChain(t, chainName, { start: ns, end: ne }, true)!;
       lastChain = ch;
     }
-    const spec = parseRuleSpec(scanner, 2, intern);
-    if (spec.errors.length > 0) for (const pe of spec.errors) errors.push(pe);
-    if (spec.target === undefined && spec.matches.length === 0 && scanner.count <= 2) {
+    checkRuleSpec(scanner, 2, intern, summary);
+    if (summary.errors.length > 0) for (const pe of summary.errors) errors.push(pe);
+    if (!summary.hasTarget && summary.matchCount === 0 && scanner.count <= 2) {
       err(`Rule in ${ch.name} has no matches and no target`, s, e, 'warning');
     }
-    if (!sawV6 && !sawV4) noteFamily(spec.matches);
-    // One literal per combination of optional fields, so every rule object is allocated at its final size.
-    const rt = text.slice(cmdStart, e);
-    const rspan = { start: cmdStart, end: e };
-    const target = spec.target;
-    const comment = spec.comment;
-    let rule: Rule;
-    const index = ch.rules.length;
-    if (target !== undefined && comment !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, target, comment };
-    else if (target !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, target };
-    else if (comment !== undefined) rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches, comment };
-    else rule = { table: t.name, chain: ch.name, index, text: rt, span: rspan, line, matches: spec.matches };
-    const counters = lineCounters ?? spec.counters;
-    if (counters) (rule as { counters?: Counters }).counters = counters;
-    ch.rules.push(rule);
+    if (!sawV4 && !sawV6) noteFamily();
+    ch.rules.push(new LazyRule(t.name, ch.name, ch.rules.length, cmdStart, e, line, lineCounters ?? summary.counters, text, 2, summary));
   }
 
-  function noteFamily(matches: readonly Match[]): void {
-    for (const m of matches) {
-      if (m.module !== '') continue;
-      for (const o of m.options) {
-        if ((o.name === '-s' || o.name === '-d' || o.name === '--source' || o.name === '--destination') && o.values.length > 0) {
-          if (o.values[0].includes(':')) sawV6 = true;
-          else sawV4 = true;
-        }
-      }
-    }
+  /** Notes the address family the last checked rule's base -s/-d show. */
+  function noteFamily(): void {
+    if (summary.sawV6) sawV6 = true;
+    if (summary.sawV4) sawV4 = true;
   }
 
   function handleCommand(cmd: string, cmdTok: Token, tokens: Token[], t: MutableTable, s: number, e: number, cmdStart: number, lineCounters: Counters | undefined): void {
@@ -389,26 +384,14 @@ export function parseCommands(text: string, mode: 'save' | 'rules', options: Par
           return;
         }
         scanner.scan(text, cmdStart, e);
-        const spec = parseRuleSpec(scanner, specFrom, intern);
-        for (const pe of spec.errors) errors.push(pe);
-        if (!spec.target && spec.matches.length === 0 && tokens.length <= specFrom) {
+        checkRuleSpec(scanner, specFrom, intern, summary);
+        for (const pe of summary.errors) errors.push(pe);
+        if (!summary.hasTarget && summary.matchCount === 0 && tokens.length <= specFrom) {
           // `-A CHAIN` alone is valid (a rule that matches everything and does nothing) but often a truncation.
           err(`Rule in ${ch.name} has no matches and no target`, s, e, 'warning');
         }
-        noteFamily(spec.matches);
-        const rule: { -readonly [K in keyof Rule]: Rule[K] } = {
-          table: t.name,
-          chain: ch.name,
-          index: 0,
-          text: text.slice(cmdStart, e),
-          span: { start: cmdStart, end: e },
-          line,
-          matches: spec.matches,
-        };
-        const counters = lineCounters ?? spec.counters;
-        if (counters) rule.counters = counters;
-        if (spec.target) rule.target = spec.target;
-        if (spec.comment !== undefined) rule.comment = spec.comment;
+        noteFamily();
+        const rule = new LazyRule(t.name, ch.name, 0, cmdStart, e, line, lineCounters ?? summary.counters, text, specFrom, summary);
         if (cmd !== '-A') ch.reordered = true;
         if (cmd === '-A') ch.rules.push(rule);
         else if (cmd === '-I') {

@@ -1,5 +1,4 @@
 import type { Counters, Match, ParseError, RuleOption, Target } from './model';
-import type { Span } from '../text/span';
 import type { WordScanner } from './scanWords';
 
 /**
@@ -168,6 +167,14 @@ function wordAt(w: WordScanner, k: number, intern: Interner): string {
   return q !== undefined ? q : intern.at(w.text, w.starts[k], w.ends[k]);
 }
 
+/** Whether word k contains `:` (an IPv6 address), without slicing it. */
+function hasColon(w: WordScanner, k: number): boolean {
+  const q = w.quotedText[k];
+  if (q !== undefined) return q.includes(':');
+  const i = w.text.indexOf(':', w.starts[k]);
+  return i >= 0 && i < w.ends[k];
+}
+
 function pushError(errors: ParseError[] | undefined, message: string, start: number, end: number, severity: 'error' | 'warning' = 'error'): ParseError[] {
   const list = errors ?? [];
   list.push({ message, span: { start, end }, severity });
@@ -196,8 +203,53 @@ function newGroup(g: number, module: string, start: number, end: number): number
   return g;
 }
 
+/**
+ * What the dump parser's eager pass keeps of a rule specification without building its matches:
+ * the errors (exactly those `parseRuleSpec` reports), the counters, whether it has matches, the
+ * address family its base `-s`/`-d` show, and where its target is. Filled in place by
+ * `checkRuleSpec` (one reused object, so checking a rule allocates nothing when it is clean).
+ */
+export interface RuleSpecSummary {
+  errors: readonly ParseError[];
+  counters: Counters | undefined;
+  /** Number of match groups `parseRuleSpec` would return. */
+  matchCount: number;
+  /** Whether a base `-s`/`-d` (as noted for the family) has an IPv4 / IPv6 first value. */
+  sawV4: boolean;
+  sawV6: boolean;
+  /** Whether there is a target; its kind and spans as `parseRuleSpec` gives them. */
+  hasTarget: boolean;
+  /** The target name when it is quoted (otherwise it is the source text at the name span). */
+  targetQuoted: string | undefined;
+  targetKind: 'jump' | 'goto';
+  targetStart: number;
+  targetEnd: number;
+  targetNameStart: number;
+  targetNameEnd: number;
+}
+
+export function newRuleSpecSummary(): RuleSpecSummary {
+  return { errors: NO_ERRORS, counters: undefined, matchCount: 0, sawV4: false, sawV6: false, hasTarget: false, targetQuoted: undefined, targetKind: 'jump', targetStart: 0, targetEnd: 0, targetNameStart: 0, targetNameEnd: 0 };
+}
+
 /** Parses words `from`.. of the scanned line as a rule specification. Never throws. */
 export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = new Interner()): RuleSpec {
+  return walkRuleSpec(w, from, intern, undefined) as RuleSpec;
+}
+
+/**
+ * The same walk as `parseRuleSpec`, but it only fills `out` (errors, counters, match count,
+ * family, target position) and builds no option, match or target object. Never throws.
+ */
+export function checkRuleSpec(w: WordScanner, from: number, intern: Interner, out: RuleSpecSummary): void {
+  walkRuleSpec(w, from, intern, out);
+}
+
+/** With `out` undefined builds the RuleSpec; otherwise only fills `out` and returns undefined. */
+function walkRuleSpec(w: WordScanner, from: number, intern: Interner, out: RuleSpecSummary | undefined): RuleSpec | undefined {
+  const build = out === undefined;
+  let sawV4 = false;
+  let sawV6 = false;
   let errors: ParseError[] | undefined;
   let groups = 0;
   let opts = 0;
@@ -206,10 +258,12 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
   let comment: string | undefined;
   let counters: Counters | undefined;
   let targetName: string | undefined;
+  let hasTarget = false;
   let targetKind: 'jump' | 'goto' = 'jump';
   let targetStart = 0;
   let targetEnd = 0;
-  let targetNameSpan: Span | undefined;
+  let targetNameStart = 0;
+  let targetNameEnd = 0;
   let targetOpts = 0;
   let protocol: string | undefined;
   let protocolSeen = false;
@@ -253,12 +307,15 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         i++;
         continue;
       }
-      if (targetName !== undefined) errors = pushError(errors, 'A second target in one rule', wStart, wEnd);
-      targetName = wordAt(w, i + 1, intern);
+      if (hasTarget) errors = pushError(errors, 'A second target in one rule', wStart, wEnd);
+      hasTarget = true;
+      if (build) targetName = wordAt(w, i + 1, intern);
+      else out.targetQuoted = w.quotedText[i + 1];
       targetKind = kind;
       targetStart = wStart;
       targetEnd = w.ends[i + 1];
-      targetNameSpan = { start: w.starts[i + 1], end: w.ends[i + 1] };
+      targetNameStart = w.starts[i + 1];
+      targetNameEnd = w.ends[i + 1];
       current = -1;
       i += 2;
       continue;
@@ -283,6 +340,8 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
     pendingNegation = -1;
     i++;
     let values: string[] | readonly string[] = EMPTY;
+    let valueFrom = i;
+    let valueCount = 0;
     let end = wEnd;
     if (!FLAG_OPTIONS.has(word)) {
       // The old form puts `!` after the option name: `-s ! 10.0.0.0/8`.
@@ -292,8 +351,10 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
       }
       let j = i;
       while (j < n && !isOptionAt(w, j) && !isBang(w, j)) j++;
+      valueFrom = i;
+      valueCount = j - i;
       // Exact-size arrays: a pushed-to array keeps spare capacity, and a dump has a million of these.
-      if (j - i === 1) values = w.quotedText[i] !== undefined ? [w.quotedText[i] as string] : intern.single(w.text, w.starts[i], w.ends[i]);
+      if (!build) { /* checking only: the values are not kept */ } else if (j - i === 1) values = w.quotedText[i] !== undefined ? [w.quotedText[i] as string] : intern.single(w.text, w.starts[i], w.ends[i]);
       else if (j > i) {
         const vs: string[] = new Array(j - i);
         for (let k = i; k < j; k++) vs[k - i] = wordAt(w, k, intern);
@@ -301,21 +362,26 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
       }
       if (j > i) end = w.ends[j - 1];
       i = j;
-      if (values.length === 0 && VALUE_OPTIONS.has(word)) errors = pushError(errors, `Missing value for ${word}`, wStart, wEnd);
+      if (valueCount === 0 && VALUE_OPTIONS.has(word)) errors = pushError(errors, `Missing value for ${word}`, wStart, wEnd);
     }
-    const option: RuleOption = { name: word, values, negated, span: { start: optStart, end } };
+    const option: RuleOption | undefined = build ? { name: word, values, negated, span: { start: optStart, end } } : undefined;
 
     let group: number;
-    if (targetName !== undefined) {
+    if (hasTarget) {
       group = -1;
       targetOpts++;
       targetEnd = end;
     } else if (BASE_ALIASES[word] !== undefined) {
       if (base < 0) base = newGroup(groups++, '', optStart, end);
       group = base;
-      if (BASE_ALIASES[word] === '-p' && values.length > 0) {
-        protocol = values[0];
+      if (BASE_ALIASES[word] === '-p' && valueCount > 0) {
+        protocol = build ? values[0] : w.word(valueFrom);
         protocolSeen = true;
+      }
+      // What the dump parser notes of the address family (base -s/-d with a value).
+      if (!build && valueCount > 0 && (word === '-s' || word === '-d' || word === '--source' || word === '--destination')) {
+        if (hasColon(w, valueFrom)) sawV6 = true;
+        else sawV4 = true;
       }
     } else {
       group = current;
@@ -340,9 +406,9 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
         group = base;
         errors = pushError(errors, `Option ${word} outside any -m module`, wStart, wEnd, 'warning');
       }
-      if (word === '--comment' && groupModule[group] === 'comment' && values.length > 0) {
-        comment = values.length === 1 ? values[0] : values.join(' ');
-        if (values.length > 1) errors = pushError(errors, 'Comment with spaces is not quoted: iptables-restore would reject this rule', optStart, end, 'warning');
+      if (word === '--comment' && groupModule[group] === 'comment' && valueCount > 0) {
+        if (build) comment = values.length === 1 ? values[0] : values.join(' ');
+        if (valueCount > 1) errors = pushError(errors, 'Comment with spaces is not quoted: iptables-restore would reject this rule', optStart, end, 'warning');
       }
     }
     if (group >= 0) {
@@ -350,11 +416,28 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
       if (optStart < groupStart[group]) groupStart[group] = optStart;
       if (end > groupEnd[group]) groupEnd[group] = end;
     }
-    optList[opts] = option;
-    optGroup[opts] = group;
-    opts++;
+    if (build) {
+      optList[opts] = option as RuleOption;
+      optGroup[opts] = group;
+      opts++;
+    }
   }
   if (pendingNegation >= 0) errors = pushError(errors, '`!` with nothing after it', w.starts[pendingNegation], w.ends[pendingNegation]);
+  if (out !== undefined) {
+    out.errors = errors ?? NO_ERRORS;
+    out.counters = counters;
+    out.matchCount = groups;
+    out.sawV4 = sawV4;
+    out.sawV6 = sawV6;
+    out.hasTarget = hasTarget;
+    if (!hasTarget) out.targetQuoted = undefined;
+    out.targetKind = targetKind;
+    out.targetStart = targetStart;
+    out.targetEnd = targetEnd;
+    out.targetNameStart = targetNameStart;
+    out.targetNameEnd = targetNameEnd;
+    return undefined;
+  }
 
   const matches: Match[] = new Array(groups);
   for (let g = 0; g < groups; g++) {
@@ -375,7 +458,7 @@ export function parseRuleSpec(w: WordScanner, from: number, intern: Interner = n
       let k = 0;
       for (let o = 0; o < opts; o++) if (optGroup[o] === -1) options[k++] = optList[o];
     }
-    target = { name: targetName, kind: targetKind, options, span: { start: targetStart, end: targetEnd }, nameSpan: targetNameSpan as Span };
+    target = { name: targetName, kind: targetKind, options, span: { start: targetStart, end: targetEnd }, nameSpan: { start: targetNameStart, end: targetNameEnd } };
   }
   for (let o = 0; o < opts; o++) optList[o] = undefined as unknown as RuleOption;
   return { matches, target, comment, counters, errors: errors ?? NO_ERRORS };
