@@ -175,3 +175,23 @@ test('externalTrafficPolicy: Local with the pods assumed on another node than on
   const got = analyzeDump(clusterDump, workspaceOn(podNode), { nodeSetting: podNode }).drift.map((f) => f.code);
   assert.ok(got.includes('drift-traffic-policy'), got.join(', '));
 });
+
+test('detecting the node: assumed node addresses and pod placement cast no vote; a real EndpointSlice\'s nodeName does', () => {
+  const OTHER = 'aks-nodepool1-12345678-vmss000000';
+  const read = (objects: KubeObject[]): string | undefined => {
+    const cluster = synthesizeCluster(objects);
+    const workspace: DumpWorkspace = {
+      nodes: cluster.nodes.map((n) => ({ name: n.name, internalIP: n.internalIP })),
+      nodeRules: (name, family) => buildNodeRules(cluster, { ...(name !== undefined ? { nodeName: name } : {}), family }),
+      assumptions: cluster.assumptions,
+    };
+    // The Local policy puts the node's own endpoints in a KUBE-SVL chain.
+    const dump = buildNodeRules(cluster, { nodeName: NODE }).nodeRestore;
+    assert.match(dump, /-A KUBE-SVL-/);
+    const node = analyzeDump(dump, workspace, { nodeSetting: OTHER }).node;
+    return `${node.name} ${node.via}`;
+  };
+  const local = service({ externalTrafficPolicy: 'Local' });
+  assert.equal(read([local, DEPLOYMENT]), `${OTHER} setting`);
+  assert.equal(read([local, DEPLOYMENT, SLICE]), `${NODE} addresses`);
+});

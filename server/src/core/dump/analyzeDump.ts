@@ -52,8 +52,11 @@ export function analyzeDump(text: string, workspace: DumpWorkspace | undefined, 
   const family = ruleset.family ?? 'ipv4';
   const first = workspace.nodeRules(undefined, family);
   const map = mapChains(ruleset, first.generated.servicePorts);
+  // A made-up node address or pod placement would only find a node by coincidence: they cast no vote.
+  const assumedNodeIPs = new Set((workspace.assumptions ?? []).filter((a) => a.what === 'node' || a.what === 'nodeIP').map((a) => a.owner));
+  const candidates = workspace.nodes.map((n) => (assumedNodeIPs.has(n.name) ? { name: n.name } : n));
   const node = detectNode({
-    text, ruleset, nodes: workspace.nodes, servicePorts: first.generated.servicePorts, map,
+    text, ruleset, nodes: candidates, servicePorts: first.generated.servicePorts, map, assumed,
     ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
     ...(options.nodeSetting !== undefined ? { setting: options.nodeSetting } : {}),
   });

@@ -5,6 +5,7 @@
  */
 import type { Ruleset } from '../iptables/model';
 import type { GeneratedServicePort } from '../kubeproxy/types';
+import type { AssumedValuesOf } from './assumedValues';
 import type { ChainMap } from './mapChains';
 
 export interface NodeCandidate {
@@ -31,6 +32,8 @@ export interface DetectNodeInput {
   readonly map?: ChainMap;
   /** `kubePacketPath.dump.node`. */
   readonly setting?: string;
+  /** Service ports whose endpoints (and so the nodes of their pods) are assumed cast no vote. */
+  readonly assumed?: AssumedValuesOf;
 }
 
 const NODE_COMMENT = /^#\s*node\s*[:=]\s*(\S+)/im;
@@ -92,7 +95,10 @@ export function detectNode(input: DetectNodeInput): DetectedNode {
   // Endpoints in KUBE-SVL chains are the node's local endpoints.
   if (input.map && input.servicePorts) {
     const nodeOfEndpoint = new Map<string, string>();
-    for (const sp of input.servicePorts) for (const ep of sp.endpoints) if (ep.nodeName) nodeOfEndpoint.set(ep.endpoint, ep.nodeName);
+    for (const sp of input.servicePorts) {
+      if (input.assumed?.(sp).endpoints) continue;
+      for (const ep of sp.endpoints) if (ep.nodeName) nodeOfEndpoint.set(ep.endpoint, ep.nodeName);
+    }
     const svl = new Set(input.map.owners.filter((o) => o.kind === 'svl').map((o) => o.chain));
     for (const t of input.ruleset.tables) {
       if (t.name !== 'nat') continue;
