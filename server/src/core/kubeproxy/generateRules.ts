@@ -22,6 +22,7 @@ import {
   usesLocalEndpoints,
   externallyAccessible,
   type EndpointInfo,
+  type ServicePortInfo,
 } from './proxyState';
 import type { ChainKind, GeneratedEndpoint, GeneratedRules, GeneratedServicePort, GeneratorMessage, ProxierConfig, ProxierInput } from './types';
 
@@ -36,6 +37,19 @@ const KUBE_FIREWALL = 'KUBE-FIREWALL';
 const SERVICE_CHAIN_PREFIXES = ['KUBE-SVC-', 'KUBE-SVL-', 'KUBE-SEP-', 'KUBE-FW-', 'KUBE-EXT-'];
 const LOCALHOST_NPS_COUNTER = 'localhost_nps_accepted_pkts';
 const CT_INVALID_COUNTER = 'ct_state_invalid_dropped_pkts';
+
+const endpointString = (e: EndpointInfo): string => e.str;
+
+const protocolMatches = new Map<string, string>();
+/** ` -m <proto> -p <proto>`, one string per protocol rather than four pieces per rule. */
+function protocolMatch(protocolLower: string): string {
+  let m = protocolMatches.get(protocolLower);
+  if (m === undefined) {
+    m = ` -m ${protocolLower} -p ${protocolLower}`;
+    protocolMatches.set(protocolLower, m);
+  }
+  return m;
+}
 
 interface LocalDetector {
   readonly ifLocal?: string;
@@ -255,9 +269,34 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     if (!largeClusterMode) natRules.add(' -m comment --comment "').add(name).add(' -> ').add(endpoint).add('"');
     return natRules;
   };
+  const writeServiceToEndpointRules = (svc: ServicePortInfo, svcChain: string, endpoints: readonly EndpointInfo[]): void => {
+    const name = svc.svcPortName;
+    if (svc.sessionAffinityClientIP) {
+      for (const ep of endpoints) {
+        // -A <svcChain> [-m comment --comment "<name> -> <ep>"] -m recent --name <sepChain> --rcheck --seconds <sticky> --reap -j <sepChain>
+        startEndpointRule(svcChain, name, ep.str).add(' -m recent --name ').add(ep.chain).add(' --rcheck --seconds ').addUint(svc.stickyMaxAgeSeconds)
+          .add(' --reap -j ').add(ep.chain).end();
+      }
+    }
+    const n = endpoints.length;
+    for (let i = 0; i < n; i++) {
+      const ep = endpoints[i];
+      // -A <svcChain> [-m comment --comment "<name> -> <ep>"] [-m statistic --mode random --probability <p>] -j <sepChain>
+      startEndpointRule(svcChain, name, ep.str);
+      if (i < n - 1) natRules.add(' -m statistic --mode random --probability ').add(computeProbability(n - i));
+      natRules.add(' -j ').add(ep.chain).end();
+    }
+  };
+  /** The internal masquerade rule (lines start..end) was written before its chain's declaration; count it in. */
+  const claimInternalMasq = (c: MutableChainLines, start: number, end: number): void => {
+    if (end === start) return;
+    const main = c.ranges[0];
+    if (end === main.start) main.start = start;
+    else c.ranges.unshift({ start, end });
+  };
 
   for (const svc of services) {
-    const proto = svc.protocolLower;
+    const protoMatch = protocolMatch(svc.protocolLower);
     const name = svc.svcPortName;
     const all = endpointsMap.get(svc.key) ?? [];
     const cats = categorizeEndpoints(all, svc, config.nodeName, node.zone, config.featureGates);
@@ -315,23 +354,23 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     // Cluster IP.
     if (hasInternalEndpoints) {
       // -A KUBE-SERVICES -m comment --comment "<name> cluster IP" -m <proto> -p <proto> -d <clusterIP> --dport <port> -j <internalTrafficChain>
-      startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' cluster IP" -m ').add(proto).add(' -p ').add(proto)
+      startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' cluster IP"').add(protoMatch)
         .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port).add(' -j ').add(internalTrafficChain).end();
     } else {
       // -A KUBE-SERVICES -m comment --comment <internalFilterComment> -m <proto> -p <proto> -d <clusterIP> --dport <port> -j <internalFilterTarget>
-      startShared('filter', KUBE_SERVICES).add(' -m comment --comment ').add(internalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+      startShared('filter', KUBE_SERVICES).add(' -m comment --comment ').add(internalFilterComment).add(protoMatch)
         .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port).add(' -j ').add(internalFilterTarget).end();
     }
     // External IPs.
     for (const ip of svc.externalIPs) {
       if (hasEndpoints) {
         // -A KUBE-SERVICES -m comment --comment "<name> external IP" -m <proto> -p <proto> -d <ip> --dport <port> -j <externalTrafficChain>
-        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' external IP" -m ').add(proto).add(' -p ').add(proto)
+        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' external IP"').add(protoMatch)
           .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalTrafficChain).end();
       }
       if (!hasExternalEndpoints) {
         // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m <proto> -p <proto> -d <ip> --dport <port> -j <externalFilterTarget>
-        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(protoMatch)
           .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalFilterTarget).end();
       }
     }
@@ -339,19 +378,19 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     for (const ip of svc.loadBalancerVIPs) {
       if (hasEndpoints) {
         // -A KUBE-SERVICES -m comment --comment "<name> loadbalancer IP" -m <proto> -p <proto> -d <ip> --dport <port> -j <loadBalancerTrafficChain>
-        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' loadbalancer IP" -m ').add(proto).add(' -p ').add(proto)
+        startShared('nat', KUBE_SERVICES).add(' -m comment --comment "').add(name).add(' loadbalancer IP"').add(protoMatch)
           .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(loadBalancerTrafficChain).end();
       }
       if (usesFWChain) {
         // -A KUBE-PROXY-FIREWALL -m comment --comment "<name> traffic not accepted by <fwChain>" -m <proto> -p <proto> -d <ip> --dport <port> -j DROP
-        startShared('filter', KUBE_PROXY_FIREWALL).add(' -m comment --comment "').add(name).add(' traffic not accepted by ').add(fwChain).add('" -m ').add(proto)
-          .add(' -p ').add(proto).add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j DROP').end();
+        startShared('filter', KUBE_PROXY_FIREWALL).add(' -m comment --comment "').add(name).add(' traffic not accepted by ').add(fwChain).add('"').add(protoMatch)
+          .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j DROP').end();
       }
     }
     if (!hasExternalEndpoints) {
       for (const ip of svc.loadBalancerVIPs) {
         // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m <proto> -p <proto> -d <ip> --dport <port> -j <externalFilterTarget>
-        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m ').add(proto).add(' -p ').add(proto)
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(protoMatch)
           .add(' -d ').add(ip).add(' --dport ').addUint(svc.port).add(' -j ').add(externalFilterTarget).end();
       }
     }
@@ -360,17 +399,17 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       if (hasEndpoints) {
         if (localhostNodePorts && !isIPv6 && config.nfacctCounters.localhost_nps_accepted_pkts) {
           // -A KUBE-NODEPORTS -m comment --comment <name> -m <proto> -p <proto> -d 127.0.0.0/8 --dport <nodePort> -m nfacct --nfacct-name localhost_nps_accepted_pkts -j <externalTrafficChain>
-          startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(' -m ').add(proto).add(' -p ').add(proto).add(' -d 127.0.0.0/8 --dport ')
+          startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(protoMatch).add(' -d 127.0.0.0/8 --dport ')
             .addUint(svc.nodePort).add(' -m nfacct --nfacct-name ').add(LOCALHOST_NPS_COUNTER).add(' -j ').add(externalTrafficChain).end();
         }
         // -A KUBE-NODEPORTS -m comment --comment <name> -m <proto> -p <proto> --dport <nodePort> -j <externalTrafficChain>
-        startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(' -m ').add(proto).add(' -p ').add(proto).add(' --dport ')
+        startShared('nat', KUBE_NODEPORTS).add(' -m comment --comment ').add(name).add(protoMatch).add(' --dport ')
           .addUint(svc.nodePort).add(' -j ').add(externalTrafficChain).end();
       }
       if (!hasExternalEndpoints) {
         // -A KUBE-EXTERNAL-SERVICES -m comment --comment <externalFilterComment> -m addrtype --dst-type LOCAL -m <proto> -p <proto> --dport <nodePort> -j <externalFilterTarget>
-        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m addrtype --dst-type LOCAL -m ').add(proto)
-          .add(' -p ').add(proto).add(' --dport ').addUint(svc.nodePort).add(' -j ').add(externalFilterTarget).end();
+        startShared('filter', KUBE_EXTERNAL_SERVICES).add(' -m comment --comment ').add(externalFilterComment).add(' -m addrtype --dst-type LOCAL').add(protoMatch)
+          .add(' --dport ').addUint(svc.nodePort).add(' -j ').add(externalFilterTarget).end();
       }
     }
     // Health-check NodePort.
@@ -385,7 +424,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
     const internalMasqStart = natRules.lines;
     if (hasInternalEndpoints && (config.masqueradeAll || detector.ifNotLocal)) {
       // -A <internalTrafficChain> -m comment --comment "<name> cluster IP" -m <proto> -p <proto> -d <clusterIP> --dport <port> [<ifNotLocal>] -j KUBE-MARK-MASQ
-      natRules.add('-A ').add(internalTrafficChain).add(' -m comment --comment "').add(name).add(' cluster IP" -m ').add(proto).add(' -p ').add(proto)
+      natRules.add('-A ').add(internalTrafficChain).add(' -m comment --comment "').add(name).add(' cluster IP"').add(protoMatch)
         .add(' -d ').add(svc.clusterIP).add(' --dport ').addUint(svc.port);
       if (!config.masqueradeAll) natRules.add(' ').add(detector.ifNotLocal!);
       natRules.add(' -j ').add(KUBE_MARK_MASQ).end();
@@ -422,41 +461,16 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       closeChain(pc);
     }
 
-    const writeServiceToEndpointRules = (svcChain: string, endpoints: readonly EndpointInfo[]): void => {
-      if (svc.sessionAffinityClientIP) {
-        for (const ep of endpoints) {
-          // -A <svcChain> [-m comment --comment "<name> -> <ep>"] -m recent --name <sepChain> --rcheck --seconds <sticky> --reap -j <sepChain>
-          startEndpointRule(svcChain, name, ep.str).add(' -m recent --name ').add(ep.chain).add(' --rcheck --seconds ').addUint(svc.stickyMaxAgeSeconds)
-            .add(' --reap -j ').add(ep.chain).end();
-        }
-      }
-      const n = endpoints.length;
-      for (let i = 0; i < n; i++) {
-        const ep = endpoints[i];
-        // -A <svcChain> [-m comment --comment "<name> -> <ep>"] [-m statistic --mode random --probability <p>] -j <sepChain>
-        startEndpointRule(svcChain, name, ep.str);
-        if (i < n - 1) natRules.add(' -m statistic --mode random --probability ').add(computeProbability(n - i));
-        natRules.add(' -j ').add(ep.chain).end();
-      }
-    };
-
-    // The internal masquerade rule was written before the chain's declaration; count it in.
-    const claimInternal = (chain: string, pc: MutableChainLines): void => {
-      if (internalTrafficChain !== chain || internalMasqEnd === internalMasqStart) return;
-      const main = pc.ranges[0];
-      if (internalMasqEnd === main.start) main.start = internalMasqStart;
-      else pc.ranges.unshift({ start: internalMasqStart, end: internalMasqEnd });
-    };
     if (usesClusterPolicyChain) {
       const pc = openChain('SVC', clusterPolicyChain);
-      claimInternal(clusterPolicyChain, pc);
-      writeServiceToEndpointRules(clusterPolicyChain, cats.cluster);
+      if (internalTrafficChain === clusterPolicyChain) claimInternalMasq(pc, internalMasqStart, internalMasqEnd);
+      writeServiceToEndpointRules(svc, clusterPolicyChain, cats.cluster);
       closeChain(pc);
     }
     if (usesLocalPolicyChain) {
       const pc = openChain('SVL', localPolicyChain);
-      claimInternal(localPolicyChain, pc);
-      writeServiceToEndpointRules(localPolicyChain, cats.local);
+      if (internalTrafficChain === localPolicyChain) claimInternalMasq(pc, internalMasqStart, internalMasqEnd);
+      writeServiceToEndpointRules(svc, localPolicyChain, cats.local);
       closeChain(pc);
     }
     for (const ep of cats.allReachable) {
@@ -469,7 +483,7 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       natRules.add('-A ').add(ep.chain);
       if (!largeClusterMode) natRules.add(' -m comment --comment ').add(name);
       if (svc.sessionAffinityClientIP) natRules.add(' -m recent --name ').add(ep.chain).add(' --set');
-      natRules.add(' -m ').add(proto).add(' -p ').add(proto).add(' -j DNAT --to-destination ').add(ep.str).end();
+      natRules.add(protoMatch).add(' -j DNAT --to-destination ').add(ep.str).end();
       closeChain(pc);
     }
 
@@ -512,8 +526,8 @@ export function generateRules(input: ProxierInput): GeneratedRules {
       chains: { svc: clusterPolicyChain, svl: localPolicyChain, ext: externalTrafficChain, fw: fwChain },
       used,
       endpoints,
-      clusterEndpoints: used.svc ? cats.cluster.map((e) => e.str) : [],
-      localEndpoints: used.svl ? cats.local.map((e) => e.str) : [],
+      clusterEndpoints: used.svc ? cats.cluster.map(endpointString) : [],
+      localEndpoints: used.svl ? cats.local.map(endpointString) : [],
       hasEndpoints: cats.hasAny,
       chainLines: chains,
       sharedRuleLines: shared,

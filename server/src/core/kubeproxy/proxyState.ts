@@ -435,9 +435,14 @@ export function categorizeEndpoints(endpoints: readonly EndpointInfo[], svc: Ser
   const useCluster = usesClusterEndpoints(svc);
   if (useCluster) {
     mode = topologyMode(endpoints, nodeName, zone, gates);
-    const available = (ep: EndpointInfo): boolean =>
-      mode === '' ? true : mode === 'PreferSameNode' ? ep.nodeHints?.has(nodeName) === true : ep.zoneHints?.has(zone) === true;
-    cluster = endpoints.filter((ep) => ep.ready && available(ep));
+    if (mode === '') {
+      // The common case, as a loop (no closures per service port).
+      cluster = [];
+      for (const ep of endpoints) if (ep.ready) cluster.push(ep);
+    } else {
+      const available = (ep: EndpointInfo): boolean => (mode === 'PreferSameNode' ? ep.nodeHints?.has(nodeName) === true : ep.zoneHints?.has(zone) === true);
+      cluster = endpoints.filter((ep) => ep.ready && available(ep));
+    }
     if (cluster.length === 0) cluster = endpoints.filter((ep) => ep.serving && ep.terminating);
     if (cluster.length > 0) hasAny = true;
   }
