@@ -1,9 +1,10 @@
 // What users see, in a real browser: code-server with the packaged .vsix installed (not the source
-// tree), driven by Playwright in Debian's Chromium, in a dark and a light theme. The Problems panel
-// lists the broken/ example's diagnostics; hovering the nginx Service shows what it selects and the
-// chains kube-proxy writes for it; its CodeLenses peek the pods' workload and open the trace panel,
-// where the packet path renders (three endpoints, a third each), themed. Screenshots go to test-results/e2e/ on every run
-// and, with KPP_UPDATE_SCREENSHOTS=1, to docs/screenshots/ (the README shows those).
+// tree), driven by Playwright in Debian's Chromium, in a dark, a light and a high-contrast theme.
+// The Problems panel lists the broken/ example's diagnostics; hovering the nginx Service shows what
+// it selects and the chains kube-proxy writes for it; its CodeLenses peek the pods' workload and
+// open the trace panel, where the packet path renders (three endpoints, a third each), themed.
+// Screenshots go to test-results/e2e/ on every run and, with KPP_UPDATE_SCREENSHOTS=1, to
+// docs/screenshots/ (the README shows those).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -16,7 +17,9 @@ import { countDiagnostics, EXPECTED_DIAGNOSTICS } from './expected';
 const THEMES = [
   { name: 'dark', colorTheme: 'Default Dark Modern', workbenchClass: 'vs-dark' },
   { name: 'light', colorTheme: 'Default Light Modern', workbenchClass: 'vs' },
+  { name: 'high-contrast', colorTheme: 'Default High Contrast', workbenchClass: 'hc-black' },
 ] as const;
+const WEBVIEW_BODY_CLASS = { dark: /\bvscode-dark\b/, light: /\bvscode-light\b/, 'high-contrast': /\bvscode-high-contrast\b/ } as const;
 
 const RESULTS_DIR = join(repoRoot, 'test-results', 'e2e');
 const SCREENSHOTS_DIR = join(repoRoot, 'docs', 'screenshots');
@@ -198,7 +201,7 @@ for (const theme of THEMES) {
         assert.ok(facts.hops >= 5, `only ${facts.hops} hops drawn`);
         assert.ok(facts.text.includes(svcChain), `the path does not go through ${svcChain}`);
         assert.match(facts.text, /KUBE-SEP-[A-Z2-7]{16}/);
-        assert.match(facts.bodyClass, theme.name === 'dark' ? /\bvscode-dark\b/ : /\bvscode-light\b/);
+        assert.match(facts.bodyClass, WEBVIEW_BODY_CLASS[theme.name]);
         await screenshot(page, `trace-panel-${theme.name}`);
         // The fork: one branch per endpoint with its share.
         await frame.evaluate(() => document.querySelector('.branches')?.scrollIntoView({ block: 'start' }));
