@@ -68,7 +68,7 @@ function onlyKeys(r: Rec, keys: readonly string[]): boolean {
 /** A `TraceScenario` with exactly the documented fields and sane values, or undefined. */
 export function validateScenario(raw: unknown): TraceScenario | undefined {
   if (!isRecord(raw)) return undefined;
-  const keys = ['target', 'source', 'sourceAddress', 'via', 'node', 'externalTrafficPolicy', 'internalTrafficPolicy', 'returningClient', 'rules', 'host', 'path'];
+  const keys = ['target', 'source', 'sourceAddress', 'via', 'node', 'externalTrafficPolicy', 'internalTrafficPolicy', 'returningClient', 'rules', 'host', 'path', 'destination'];
   if (!onlyKeys(raw, keys)) return undefined;
   const t = raw.target;
   if (!isRecord(t) || !onlyKeys(t, ['kind', 'namespace', 'name', 'port'])) return undefined;
@@ -88,6 +88,13 @@ export function validateScenario(raw: unknown): TraceScenario | undefined {
   else if (isRecord(raw.rules) && onlyKeys(raw.rules, ['dumpUri']) && isText(raw.rules.dumpUri, limits.uri) && raw.rules.dumpUri !== '') rules = { dumpUri: raw.rules.dumpUri };
   else return undefined;
   if (!isOptionalText(raw.host, limits.host) || !isOptionalText(raw.path, limits.path)) return undefined;
+  let destination: TraceScenario['destination'];
+  if (raw.destination !== undefined) {
+    const d = raw.destination;
+    if (!isRecord(d) || !onlyKeys(d, ['address', 'port']) || !isText(d.address, limits.address) || d.address === '') return undefined;
+    if (typeof d.port !== 'number' || !Number.isInteger(d.port) || d.port < 1 || d.port > 65535) return undefined;
+    destination = { address: d.address, port: d.port };
+  }
   // Rebuild rather than pass through: nothing but the known fields reaches the extension.
   const scenario: TraceScenario = {
     target: { kind: t.kind, namespace: t.namespace, name: t.name, ...(t.port !== undefined ? { port: t.port as string } : {}) },
@@ -101,6 +108,7 @@ export function validateScenario(raw: unknown): TraceScenario | undefined {
     rules,
     ...(raw.host !== undefined ? { host: raw.host as string } : {}),
     ...(raw.path !== undefined ? { path: raw.path as string } : {}),
+    ...(destination ? { destination } : {}),
   };
   return scenario;
 }

@@ -14,7 +14,7 @@ import type { ManifestObject } from '../core/manifests/types';
 import type { WorkspaceSnapshot } from '../core/workspace/workspaceSnapshot';
 import type { FeatureContext, OpenDocument } from './featureContext';
 import { objectNameSpan, spanLocation } from './locations';
-import { currentSettings, fetchSettingsSection, settingsReader } from './settings';
+import { currentSettings, fetchSettingsSection, nodeRulesOptions, settingsReader } from './settings';
 
 // ---------------------------------------------------------------------------------------------
 // Settings: kubePacketPath.conntrack.max, kubePacketPath.conntrack.tcpTimeoutEstablished, kubePacketPath.dump.node
@@ -98,7 +98,7 @@ export function dumpWorkspaceOf(snapshot: WorkspaceSnapshot): DumpWorkspace & { 
     cluster,
     assumptions: cluster.assumptions,
     nodes: cluster.nodes.map((n) => ({ name: n.name, internalIP: n.internalIP })),
-    nodeRules: (nodeName, family) => nodeRulesOfSnapshot(snapshot, settings, { ...(nodeName !== undefined ? { nodeName } : {}), family }),
+    nodeRules: (nodeName, family) => nodeRulesOfSnapshot(snapshot, settings, { ...nodeRulesOptions(currentSettings(), nodeName), family }),
   };
 }
 
@@ -124,7 +124,7 @@ export function dumpAnalysisOf(ctx: FeatureContext, doc: OpenDocument): DumpAnal
   let bySnapshot = analyses.get(ctx.snapshot);
   if (!bySnapshot) analyses.set(ctx.snapshot, (bySnapshot = new Map()));
   const settings = currentDumpSettings();
-  const key = `${doc.version}\u0000${JSON.stringify(currentSettings().cluster)}\u0000${settings.node ?? ''}\u0000${doc.text.length}`;
+  const key = `${doc.version}\u0000${JSON.stringify(currentSettings().cluster)}\u0000${JSON.stringify(currentSettings().kubeProxy)}\u0000${settings.node ?? ''}\u0000${doc.text.length}`;
   const hit = bySnapshot.get(doc.uri);
   if (hit && hit.key === key) return hit.analysis;
   const analysis = analyzeDump(doc.text, dumpWorkspaceOf(ctx.snapshot), { fileName: doc.uri, ruleset: parsedDump(doc), ...(settings.node ? { nodeSetting: settings.node } : {}) });

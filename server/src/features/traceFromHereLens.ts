@@ -35,14 +35,21 @@ export const traceFromHereLens: CodeLensProvider = {
       if (!dst || !dport) continue;
       let via: Entry;
       let source: SourceKind;
+      // What kind of address this is: kube-proxy says so in the rule's comment ("ns/name:port
+      // cluster IP" / "loadbalancer IP" / "external IP"), which holds on a real node whose
+      // addresses differ from the manifests' (possibly assumed) ones; else compare with those.
+      const kind = / (cluster IP|loadbalancer IP|external IP)$/.exec(rule.comment ?? '')?.[1];
       // ClusterIP traffic is DNATed on the sending pod's node: start from a pod on the dump's node.
-      if (dst === sp.clusterIP) [via, source] = ['clusterip', 'pod-same-node'];
-      else if (sp.loadBalancerIPs.includes(dst)) [via, source] = ['loadbalancer', 'external'];
-      else if (sp.externalIPs.includes(dst)) [via, source] = ['externalip', 'external'];
+      if (kind === 'cluster IP' || (!kind && dst === sp.clusterIP)) [via, source] = ['clusterip', 'pod-same-node'];
+      else if (kind === 'loadbalancer IP' || (!kind && sp.loadBalancerIPs.includes(dst))) [via, source] = ['loadbalancer', 'external'];
+      else if (kind === 'external IP' || (!kind && sp.externalIPs.includes(dst))) [via, source] = ['externalip', 'external'];
       else continue;
-      const port = sp.portName !== '' ? sp.portName : String(sp.port);
-      const base = defaultScenario(cluster, objects, 'Service', sp.namespace, sp.name, port);
-      const scenario: TraceScenario = { ...base, via, source, node: analysis.node.name, rules: { dumpUri: doc.uri } };
+      const port = Number(dport);
+      if (!Number.isInteger(port) || port < 1 || port > 65535) continue;
+      const portName = sp.portName !== '' ? sp.portName : String(sp.port);
+      const base = defaultScenario(cluster, objects, 'Service', sp.namespace, sp.name, portName);
+      // The packet goes to the address this rule matches on the node, not the manifests' one.
+      const scenario: TraceScenario = { ...base, via, source, node: analysis.node.name, rules: { dumpUri: doc.uri }, destination: { address: dst, port } };
       const at = positions.toRange({ start: rule.span.start, end: rule.span.start });
       out.push({ range: at, command: { title: `Trace from here (${sp.svcPortName} via ${dst}:${dport})`, command: RulesCommands.tracePacketPath, arguments: [scenario] } });
     }

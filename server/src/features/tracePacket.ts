@@ -59,6 +59,8 @@ export function readScenario(cluster: Cluster, objects: readonly KubeObject[], r
   const sourceAddress = str(p.sourceAddress);
   const host = str(p.host);
   const path = str(p.path);
+  const d = rec(p.destination);
+  const destination = d && str(d.address) && typeof d.port === 'number' && Number.isInteger(d.port) && d.port >= 1 && d.port <= 65535 ? { address: str(d.address)!, port: d.port } : undefined;
   return {
     ...base,
     source: SOURCES.includes(p.source as SourceKind) ? (p.source as SourceKind) : base.source,
@@ -71,6 +73,7 @@ export function readScenario(cluster: Cluster, objects: readonly KubeObject[], r
     ...(p.returningClient === true ? { returningClient: true } : {}),
     ...(kind === 'Ingress' && host ? { host } : {}),
     ...(kind === 'Ingress' && path ? { path } : {}),
+    ...(destination ? { destination } : {}),
   };
 }
 

@@ -139,3 +139,13 @@ test('service-upstream: the controller pod connects to the ClusterIP and kube-pr
   }
   assert.ok(Math.abs(t.branches.reduce((a, b) => a + b.probability, 0) - 1) < 1e-9);
 });
+
+test('a destination known from a node (a dump rule) wins over the manifests\' assumed address', () => {
+  const base = defaultScenario(cluster, objects, 'Service', 'default', 'nginx');
+  const t = buildTrace(env, objects, { ...base, destination: { address: '198.51.100.77', port: 8080 } });
+  assert.deepEqual(t.errors, []);
+  assert.equal(t.branches[0].steps[0].packet.dst, '198.51.100.77');
+  assert.equal(t.branches[0].steps[0].packet.dport, 8080);
+  // The generated rules know nothing of that address: nothing DNATs it.
+  assert.ok(t.branches.every((b) => !b.steps.some((s) => s.kind === 'dnat')));
+});

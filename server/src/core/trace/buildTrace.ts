@@ -202,7 +202,7 @@ function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): S
   switch (scenario.via) {
     case 'loadbalancer':
       dst = lbIPs[0];
-      if (!dst) return `Service ${svcKey} has no LoadBalancer IP (type ${r.svc.spec?.type ?? 'ClusterIP'}).`;
+      if (!dst && !scenario.destination) return `Service ${svcKey} has no LoadBalancer IP (type ${r.svc.spec?.type ?? 'ClusterIP'}).`;
       break;
     case 'nodeport':
       if (!Number.isInteger(r.port.nodePort)) return `Service ${svcKey} port ${r.portLabel} has no NodePort (type ${r.svc.spec?.type ?? 'ClusterIP'}).`;
@@ -210,11 +210,11 @@ function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): S
       break;
     case 'externalip':
       dst = Array.isArray(r.svc.spec?.externalIPs) ? r.svc.spec.externalIPs[0] : undefined;
-      if (!dst) return `Service ${svcKey} has no externalIPs.`;
+      if (!dst && !scenario.destination) return `Service ${svcKey} has no externalIPs.`;
       break;
     case 'clusterip':
       dst = r.svc.spec?.clusterIP;
-      if (!dst || dst === 'None') return `Service ${svcKey} has no ClusterIP (headless or ExternalName): DNS returns the pod addresses directly and kube-proxy writes no rules.`;
+      if ((!dst || dst === 'None') && !scenario.destination) return `Service ${svcKey} has no ClusterIP (headless or ExternalName): DNS returns the pod addresses directly and kube-proxy writes no rules.`;
       break;
   }
 
@@ -263,6 +263,11 @@ function startOf(env: TraceEnvironment, scenario: TraceScenario, r: Resolved): S
     }
   }
   if (scenario.via === 'nodeport') dst = node.internalIP;
+  if (scenario.destination) {
+    // Known from a real node (a dump's rule): wins over the manifests' possibly assumed address.
+    dst = scenario.destination.address;
+    dport = scenario.destination.port;
+  }
   const packet: Packet = { src, sport: CLIENT_PORT, dst: dst!, dport, proto: p };
   assumptions.push(`Client source port ${CLIENT_PORT} (assumed)`);
 

@@ -25,6 +25,12 @@ export interface TraceScenario {
   readonly rules: 'generated' | { readonly dumpUri: string };
   readonly host?: string;
   readonly path?: string;
+  /**
+   * The address and port the packet is sent to, when they are known from elsewhere than the
+   * manifests (a rule of a real node's dump: its `-d` and `--dport`). Overrides the Service's
+   * (possibly assumed) ClusterIP, LoadBalancer IP, external IP or NodePort.
+   */
+  readonly destination?: { readonly address: string; readonly port: number };
 }
 
 /** Where a step comes from: a YAML field, a rule line in a dump, or a line of the generated-rules document. */
