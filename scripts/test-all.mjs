@@ -17,6 +17,9 @@ const gates = [
 const stages = [
   ['unit, protocol and Neovim tests', [process.execPath, 'scripts/runTests.mjs', 'test/unit', 'test/protocol', 'test/neovim']],
   ['kernel tests (network namespaces)', [process.execPath, 'scripts/runTests.mjs', 'test/kernel', '--test-concurrency=1'], 'KPP_SKIP_KERNEL'],
+  // code-server is installed (once, cached in .cache/) before the first stage that needs it: an
+  // install inside a test would run past that test's timeout on a cold machine.
+  ['code-server install', ['bash', 'scripts/install-code-server.sh'], 'KPP_SKIP_EDITOR'],
   ['webview in Chromium', [process.execPath, 'scripts/runTests.mjs', 'test/browser', '--test-concurrency=1'], 'KPP_SKIP_EDITOR'],
   ['packaged extension in code-server', [npm, 'run', 'test:e2e'], 'KPP_SKIP_EDITOR'],
 ];
