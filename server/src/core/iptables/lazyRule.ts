@@ -16,48 +16,50 @@ export class LazyRule implements Rule {
   index: number;
   readonly line: number;
   declare readonly counters?: Counters;
-  // The span as two numbers; the Span object is made on first access (one allocation less per rule).
+  /** The whole dump text the rule's span points into. */
+  readonly #source: string;
   readonly #start: number;
   readonly #end: number;
-  #span: Span | undefined;
-  /** The whole dump text the span points into. */
-  readonly #source: string;
   /**
-   * Bits 0-1: the word of the line where the rule spec starts (`-A CHAIN ...` is words 0 and 1, so
-   * 2; `-I CHAIN 3 ...` gives 3). Bits 2-3: the target: 0 none, 1 `-j`, 2 `-g`.
+   * Packed small numbers, so that a rule is one small object (a dump has a hundred thousand):
+   * bits 0-1 the word of the line where the rule spec starts (`-A CHAIN ...` is words 0 and 1,
+   * so 2; `-I CHAIN 3 ...` gives 3); bits 2-3 the target (0 none, 1 `-j`, 2 `-g`); bits 4-11 from
+   * the `-j` to the target name; bits 12-29 from the end of the name to the end of the target's
+   * options. A target whose offsets do not fit is built eagerly instead.
    */
   readonly #flags: number;
-  // Where the target is (offsets), so `target` needs no parse; its options do.
   readonly #targetStart: number;
-  readonly #targetEnd: number;
-  readonly #targetNameStart: number;
   readonly #targetNameEnd: number;
-  #target: LazyTarget | undefined;
-  #spec: RuleSpec | undefined;
+  /** What is made on first access: the span object, the target, the parsed spec. */
+  #lazy: { span?: Span; target?: LazyTarget; spec?: RuleSpec } | undefined;
 
   constructor(table: string, chain: string, index: number, start: number, end: number, line: number, counters: Counters | undefined, source: string, from: number, summary: RuleSpecSummary) {
     this.table = table;
     this.chain = chain;
     this.index = index;
-    this.#start = start;
-    this.#end = end;
-    this.#span = undefined;
     this.line = line;
     if (counters !== undefined) (this as { counters?: Counters }).counters = counters;
     this.#source = source;
-    this.#flags = from | (summary.hasTarget ? (summary.targetKind === 'goto' ? 8 : 4) : 0);
+    this.#start = start;
+    this.#end = end;
+    this.#lazy = undefined;
     this.#targetStart = summary.targetStart;
-    this.#targetEnd = summary.targetEnd;
-    this.#targetNameStart = summary.targetNameStart;
     this.#targetNameEnd = summary.targetNameEnd;
-    this.#target = undefined;
-    this.#spec = undefined;
-    // A quoted target name is not the source text: keep it now (rare).
-    if (summary.hasTarget && summary.targetQuoted !== undefined) this.#target = this.newTarget(summary.targetQuoted);
+    const kind = summary.hasTarget ? (summary.targetKind === 'goto' ? 2 : 1) : 0;
+    const toName = summary.targetNameStart - summary.targetStart;
+    const tail = summary.targetEnd - summary.targetNameEnd;
+    const fits = toName >= 0 && toName <= 0xff && tail >= 0 && tail <= 0x3ffff;
+    this.#flags = from | (kind << 2) | (fits ? (toName << 4) | (tail << 12) : 0);
+    // A quoted target name is not the source text, and odd offsets do not pack: build those now (rare).
+    if (kind !== 0 && (summary.targetQuoted !== undefined || !fits)) {
+      const name = summary.targetQuoted ?? lazyIntern.at(source, summary.targetNameStart, summary.targetNameEnd);
+      this.#lazy = { target: new LazyTarget(this, name, kind === 2 ? 'goto' : 'jump', { start: summary.targetStart, end: summary.targetEnd }, { start: summary.targetNameStart, end: summary.targetNameEnd }) };
+    }
   }
 
   get span(): Span {
-    return (this.#span ??= { start: this.#start, end: this.#end });
+    const lazy = (this.#lazy ??= {});
+    return (lazy.span ??= { start: this.#start, end: this.#end });
   }
 
   get text(): string {
@@ -69,10 +71,16 @@ export class LazyRule implements Rule {
   }
 
   get target(): Target | undefined {
-    if (this.#target === undefined && (this.#flags & 12) !== 0) {
-      this.#target = this.newTarget(lazyIntern.at(this.#source, this.#targetNameStart, this.#targetNameEnd));
+    const kind = (this.#flags >> 2) & 3;
+    if (kind === 0) return undefined;
+    const lazy = (this.#lazy ??= {});
+    if (lazy.target === undefined) {
+      const nameStart = this.#targetStart + ((this.#flags >> 4) & 0xff);
+      const end = this.#targetNameEnd + (this.#flags >>> 12);
+      lazy.target = new LazyTarget(this, lazyIntern.at(this.#source, nameStart, this.#targetNameEnd), kind === 2 ? 'goto' : 'jump',
+        { start: this.#targetStart, end }, { start: nameStart, end: this.#targetNameEnd });
     }
-    return this.#target;
+    return lazy.target;
   }
 
   get comment(): string | undefined {
@@ -93,19 +101,16 @@ export class LazyRule implements Rule {
     return out;
   }
 
-  private newTarget(name: string): LazyTarget {
-    return new LazyTarget(this, name, (this.#flags & 8) !== 0 ? 'goto' : 'jump', { start: this.#targetStart, end: this.#targetEnd }, { start: this.#targetNameStart, end: this.#targetNameEnd });
-  }
-
   private spec(): RuleSpec {
-    if (this.#spec !== undefined) return this.#spec;
+    const lazy = (this.#lazy ??= {});
+    if (lazy.spec !== undefined) return lazy.spec;
     try {
       lazyScanner.scan(this.#source, this.#start, this.#end);
-      this.#spec = parseRuleSpec(lazyScanner, this.#flags & 3, lazyIntern);
+      lazy.spec = parseRuleSpec(lazyScanner, this.#flags & 3, lazyIntern);
     } catch {
-      this.#spec = EMPTY_SPEC;
+      lazy.spec = EMPTY_SPEC;
     }
-    return this.#spec;
+    return lazy.spec;
   }
 }
 
