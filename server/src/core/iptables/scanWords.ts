@@ -109,7 +109,8 @@ export class WordScanner {
       const start = i;
       while (i < to) {
         const ch = text.charCodeAt(i);
-        if (ch === 32 || ch === 9 || ch === 13 || ch === 34) break;
+        // Most characters are above `"` (34): one comparison for them.
+        if (ch <= 34 && (ch === 32 || ch === 9 || ch === 13 || ch === 34)) break;
         i++;
       }
       const k = this.count++;
