@@ -44,7 +44,9 @@ function mutateLine(line: string, random: () => number): string {
 function eagerSpec(rule: Rule, source: string) {
   const w = new WordScanner();
   w.scan(source, rule.span.start, rule.span.end);
-  return parseRuleSpec(w, 2, new Interner());
+  // `-I CHAIN 2 ...` and `-R CHAIN 2 ...` have their rule spec after the position.
+  const from = /^-[IR]$/.test(w.word(0)) && w.count > 2 && /^\d+$/.test(w.word(2)) ? 3 : 2;
+  return parseRuleSpec(w, from, new Interner());
 }
 
 function checkRules(source: string, label: string): number {
@@ -53,7 +55,7 @@ function checkRules(source: string, label: string): number {
   for (const t of rs.tables) {
     for (const c of t.chains) {
       for (const r of c.rules) {
-        if (!r.text.startsWith('-A ')) continue;
+        if (!/^-[AIR] /.test(r.text)) continue;
         const want = eagerSpec(r, source);
         // Plain copies, so deepEqual compares values and not prototypes.
         const plain = JSON.parse(JSON.stringify(r)) as Rule;
@@ -81,7 +83,12 @@ test('lazy rules match the eager parse on mutated rule lines too, and their gett
   for (const [f, text] of TEXTS) {
     const lines = text.split('\n');
     for (let k = 0; k < 4; k++) {
-      const mutated = lines.map((l) => (l.startsWith('-A ') && random() < 0.3 ? mutateLine(l, random) : l)).join('\n');
+      const mutated = lines.map((l) => {
+        if (!l.startsWith('-A ') || random() >= 0.3) return l;
+        // Some rules become inserts at a position (parsed from their third word on).
+        const m = mutateLine(l, random);
+        return random() < 0.2 ? m.replace(/^-A (\S+)/, '-I $1 1') : m;
+      }).join('\n');
       n += checkRules(mutated, `${f} mutation ${k}`);
     }
   }
@@ -116,4 +123,38 @@ test('checkRuleSpec reports exactly the errors, counters, match count and target
     }
   }
   assert.ok(n > 500 && withErrors > 50, `${n} lines, ${withErrors} with errors`);
+});
+
+test('lazy getters never throw and keep spans inside the text, on dumps with random characters cut and inserted', () => {
+  const random = rng(23);
+  const noise = ['"', '\\', '\\"', '!', ' ', '\n', '-', '-j', '-g', '-m', '-I X 1', '-c 1', '[1:2]', ':', '*nat'];
+  let rules = 0;
+  for (const [, text] of TEXTS) {
+    for (let k = 0; k < 25; k++) {
+      let t = text;
+      for (let e = 0; e < 1 + Math.floor(random() * 8); e++) {
+        const at = Math.floor(random() * (t.length + 1));
+        t = random() < 0.4 ? t.slice(0, at) + t.slice(at + 1 + Math.floor(random() * 10)) : t.slice(0, at) + noise[Math.floor(random() * noise.length)] + t.slice(at);
+      }
+      const rs = parseDump(t);
+      for (const table of rs.tables) for (const c of table.chains) for (const r of c.rules) {
+        const inside = (s: { start: number; end: number }) => assert.ok(s.start >= 0 && s.start <= s.end && s.end <= t.length, `${s.start}-${s.end} of ${t.length}`);
+        inside(r.span);
+        assert.equal(typeof r.text, 'string');
+        for (const m of r.matches) {
+          inside(m.span);
+          for (const o of m.options) inside(o.span);
+        }
+        if (r.target) {
+          inside(r.target.span);
+          inside(r.target.nameSpan);
+          for (const o of r.target.options) inside(o.span);
+        }
+        void r.comment;
+        assert.equal(typeof JSON.stringify(r), 'string');
+        rules++;
+      }
+    }
+  }
+  assert.ok(rules > 1000, `only ${rules} rules`);
 });
