@@ -368,7 +368,7 @@ export function buildEndpointsMap(
     if (list.length === 0) continue;
     // A stable sort keeps same-`ip:port` endpoints in slice order; fold each run as the cache
     // would have, one after the other: the later one wins unless it is terminating.
-    list.sort(compareEndpointStrings);
+    sortByEndpointString(list);
     let kept = 0;
     for (let i = 0; i < list.length; i++) {
       const ep = list[i];
@@ -384,6 +384,26 @@ export function buildEndpointsMap(
 
 function compareEndpointStrings(a: EndpointInfo, b: EndpointInfo): number {
   return a.str < b.str ? -1 : a.str > b.str ? 1 : 0;
+}
+
+/**
+ * A stable sort by `ip:port`. Most services have a handful of endpoints, and an insertion sort of
+ * those costs less than calling Array.prototype.sort (also stable) with a comparator.
+ */
+function sortByEndpointString(list: EndpointInfo[]): void {
+  if (list.length > 16) {
+    list.sort(compareEndpointStrings);
+    return;
+  }
+  for (let i = 1; i < list.length; i++) {
+    const ep = list[i];
+    let j = i - 1;
+    while (j >= 0 && list[j].str > ep.str) {
+      list[j + 1] = list[j];
+      j--;
+    }
+    list[j + 1] = ep;
+  }
 }
 
 /** Default chain-name function (uncached). */
