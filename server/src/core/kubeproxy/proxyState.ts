@@ -109,107 +109,112 @@ export function buildServicePortMap(services: readonly unknown[], family: IpFami
     // namespace/name pairs together, so comparing with the previous entry finds duplicates.
     if (prev && prev.ns === ns && prev.name === name) messages.push({ severity: 'warning', message: 'more than one Service with this namespace/name; the last one wins', object: `${ns}/${name}` });
     prev = entry;
-    const spec = asRecord(o.spec) ?? {};
-    const type = asString(spec.type) ?? '';
-    const specClusterIP = asString(spec.clusterIP) ?? '';
-    // ShouldSkipService: headless, no cluster IP, ExternalName.
-    if (specClusterIP === 'None' || specClusterIP === '') continue;
-    if (type === 'ExternalName') continue;
-    const clusterIPString = clusterIPByFamily(family, spec);
-    if (clusterIPString === '') continue;
-    const clusterIP = canonicalIPString(clusterIPString);
-    if (clusterIP === undefined) {
-      messages.push({ severity: 'error', message: `clusterIP ${JSON.stringify(clusterIPString)} is not an IP address; service skipped`, object: `${ns}/${name}` });
-      continue;
-    }
-
-    const etp = asString(spec.externalTrafficPolicy) ?? '';
-    const itp = asString(spec.internalTrafficPolicy);
-    const externallyAccessibleService = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && asArray(spec.externalIPs).length > 0);
-    const externalPolicyLocal = externallyAccessibleService && etp === 'Local';
-    const internalPolicyLocal = itp === 'Local';
-    const affinity = asString(spec.sessionAffinity) ?? '';
-    const sessionAffinityClientIP = affinity === 'ClientIP';
-    let sticky = 0;
-    if (sessionAffinityClientIP) {
-      const t = asRecord(asRecord(asRecord(spec.sessionAffinityConfig)?.clientIP))?.timeoutSeconds;
-      // The API server defaults timeoutSeconds to 10800 (3 hours).
-      sticky = typeof t === 'number' && Number.isInteger(t) ? t : 10800;
-    }
-
-    const externalIPs: string[] = [];
-    for (const raw of asArray(spec.externalIPs)) {
-      const s = asString(raw) ?? '';
-      const ip = parseIPSloppy(s);
-      if (!ip) {
-        if (s.trim() !== '') messages.push({ severity: 'warning', message: `externalIP ${JSON.stringify(s)} is not an IP address; skipped`, object: `${ns}/${name}` });
-        continue;
-      }
-      if (ip.family === family) externalIPs.push(formatIP(ip));
-    }
-    const sourceRanges: ParsedCIDR[] = [];
-    for (const raw of asArray(spec.loadBalancerSourceRanges)) {
-      const s = (asString(raw) ?? '').trim();
-      const c = parseCIDRSloppy(s);
-      if (!c) {
-        if (s !== '') messages.push({ severity: 'warning', message: `loadBalancerSourceRanges entry ${JSON.stringify(s)} is not a CIDR; skipped`, object: `${ns}/${name}` });
-        continue;
-      }
-      if (c.family === family) sourceRanges.push(c);
-    }
-    const lbVIPs: string[] = [];
-    const ingress = asArray(asRecord(asRecord(o.status)?.loadBalancer)?.ingress);
-    for (const ingRaw of ingress) {
-      const ing = asRecord(ingRaw);
-      if (!ing) continue;
-      const ipStr = asString(ing.ip) ?? '';
-      if (ipStr === '') continue;
-      const ipMode = asString(ing.ipMode);
-      if (gates.LoadBalancerIPMode && ipMode !== undefined && ipMode !== 'VIP') continue;
-      const ip = parseIPSloppy(ipStr);
-      if (!ip) {
-        messages.push({ severity: 'warning', message: `load balancer ingress IP ${JSON.stringify(ipStr)} is not an IP address; skipped`, object: `${ns}/${name}` });
-        continue;
-      }
-      if (ip.family === family) lbVIPs.push(formatIP(ip));
-    }
-    let hcnp = 0;
-    if (type === 'LoadBalancer' && externalPolicyLocal) {
-      hcnp = asInt(spec.healthCheckNodePort);
-      if (hcnp === 0) messages.push({ severity: 'warning', message: 'Service has no healthCheckNodePort', object: `${ns}/${name}` });
-    }
-
-    for (const pRaw of asArray(spec.ports)) {
-      const p = asRecord(pRaw);
-      if (!p) continue;
-      const portName = asString(p.name) ?? '';
-      const protocol = asString(p.protocol) ?? 'TCP';
-      const svcPortName = formatServicePortName(ns, name, portName);
-      const key = serviceKey(ns, name, portName, protocol);
-      byKey.set(key, {
-        key,
-        namespace: ns,
-        name,
-        portName,
-        protocol,
-        protocolLower: lowerProtocol(protocol),
-        svcPortName,
-        hash: hashServicePort(svcPortName, protocol),
-        clusterIP,
-        port: asInt(p.port),
-        nodePort: asInt(p.nodePort),
-        sessionAffinityClientIP,
-        stickyMaxAgeSeconds: sticky,
-        externalIPs,
-        loadBalancerVIPs: lbVIPs,
-        loadBalancerSourceRanges: sourceRanges,
-        healthCheckNodePort: hcnp,
-        externalPolicyLocal,
-        internalPolicyLocal,
-      });
-    }
+    addServicePorts(ns, name, o, family, gates, messages, byKey);
   }
   return [...byKey.values()];
+}
+
+/** One Service (namespace/name `ns`/`name`, object `o`): its ports of `family` into `byKey`. A function of its own so V8 optimizes it early. */
+function addServicePorts(ns: string, name: string, o: Obj, family: IpFamilyName, gates: FeatureGates, messages: GeneratorMessage[], byKey: Map<string, ServicePortInfo>): void {
+  const spec = asRecord(o.spec) ?? {};
+  const type = asString(spec.type) ?? '';
+  const specClusterIP = asString(spec.clusterIP) ?? '';
+  // ShouldSkipService: headless, no cluster IP, ExternalName.
+  if (specClusterIP === 'None' || specClusterIP === '') return;
+  if (type === 'ExternalName') return;
+  const clusterIPString = clusterIPByFamily(family, spec);
+  if (clusterIPString === '') return;
+  const clusterIP = canonicalIPString(clusterIPString);
+  if (clusterIP === undefined) {
+    messages.push({ severity: 'error', message: `clusterIP ${JSON.stringify(clusterIPString)} is not an IP address; service skipped`, object: `${ns}/${name}` });
+    return;
+  }
+
+  const etp = asString(spec.externalTrafficPolicy) ?? '';
+  const itp = asString(spec.internalTrafficPolicy);
+  const externallyAccessibleService = type === 'LoadBalancer' || type === 'NodePort' || (type === 'ClusterIP' && asArray(spec.externalIPs).length > 0);
+  const externalPolicyLocal = externallyAccessibleService && etp === 'Local';
+  const internalPolicyLocal = itp === 'Local';
+  const affinity = asString(spec.sessionAffinity) ?? '';
+  const sessionAffinityClientIP = affinity === 'ClientIP';
+  let sticky = 0;
+  if (sessionAffinityClientIP) {
+    const t = asRecord(asRecord(asRecord(spec.sessionAffinityConfig)?.clientIP))?.timeoutSeconds;
+    // The API server defaults timeoutSeconds to 10800 (3 hours).
+    sticky = typeof t === 'number' && Number.isInteger(t) ? t : 10800;
+  }
+
+  const externalIPs: string[] = [];
+  for (const raw of asArray(spec.externalIPs)) {
+    const s = asString(raw) ?? '';
+    const ip = parseIPSloppy(s);
+    if (!ip) {
+      if (s.trim() !== '') messages.push({ severity: 'warning', message: `externalIP ${JSON.stringify(s)} is not an IP address; skipped`, object: `${ns}/${name}` });
+      continue;
+    }
+    if (ip.family === family) externalIPs.push(formatIP(ip));
+  }
+  const sourceRanges: ParsedCIDR[] = [];
+  for (const raw of asArray(spec.loadBalancerSourceRanges)) {
+    const s = (asString(raw) ?? '').trim();
+    const c = parseCIDRSloppy(s);
+    if (!c) {
+      if (s !== '') messages.push({ severity: 'warning', message: `loadBalancerSourceRanges entry ${JSON.stringify(s)} is not a CIDR; skipped`, object: `${ns}/${name}` });
+      continue;
+    }
+    if (c.family === family) sourceRanges.push(c);
+  }
+  const lbVIPs: string[] = [];
+  const ingress = asArray(asRecord(asRecord(o.status)?.loadBalancer)?.ingress);
+  for (const ingRaw of ingress) {
+    const ing = asRecord(ingRaw);
+    if (!ing) continue;
+    const ipStr = asString(ing.ip) ?? '';
+    if (ipStr === '') continue;
+    const ipMode = asString(ing.ipMode);
+    if (gates.LoadBalancerIPMode && ipMode !== undefined && ipMode !== 'VIP') continue;
+    const ip = parseIPSloppy(ipStr);
+    if (!ip) {
+      messages.push({ severity: 'warning', message: `load balancer ingress IP ${JSON.stringify(ipStr)} is not an IP address; skipped`, object: `${ns}/${name}` });
+      continue;
+    }
+    if (ip.family === family) lbVIPs.push(formatIP(ip));
+  }
+  let hcnp = 0;
+  if (type === 'LoadBalancer' && externalPolicyLocal) {
+    hcnp = asInt(spec.healthCheckNodePort);
+    if (hcnp === 0) messages.push({ severity: 'warning', message: 'Service has no healthCheckNodePort', object: `${ns}/${name}` });
+  }
+
+  for (const pRaw of asArray(spec.ports)) {
+    const p = asRecord(pRaw);
+    if (!p) continue;
+    const portName = asString(p.name) ?? '';
+    const protocol = asString(p.protocol) ?? 'TCP';
+    const svcPortName = formatServicePortName(ns, name, portName);
+    const key = serviceKey(ns, name, portName, protocol);
+    byKey.set(key, {
+      key,
+      namespace: ns,
+      name,
+      portName,
+      protocol,
+      protocolLower: lowerProtocol(protocol),
+      svcPortName,
+      hash: hashServicePort(svcPortName, protocol),
+      clusterIP,
+      port: asInt(p.port),
+      nodePort: asInt(p.nodePort),
+      sessionAffinityClientIP,
+      stickyMaxAgeSeconds: sticky,
+      externalIPs,
+      loadBalancerVIPs: lbVIPs,
+      loadBalancerSourceRanges: sourceRanges,
+      healthCheckNodePort: hcnp,
+      externalPolicyLocal,
+      internalPolicyLocal,
+    });
+  }
 }
 
 interface SliceLike {
@@ -319,48 +324,7 @@ export function buildEndpointsMap(
         list = [];
         lists.set(key, list);
       }
-      for (const eRaw of slice.endpoints) {
-        const e = asRecord(eRaw);
-        if (!e) continue;
-        const addrs = asArray(e.addresses);
-        if (addrs.length === 0) continue;
-        const first = asString(addrs[0]) ?? '';
-        const ipStr = canonicalIPString(first);
-        if (ipStr === undefined) {
-          messages.push({ severity: 'warning', message: `endpoint address ${JSON.stringify(first)} is not an IP address; skipped`, object: `${slice.namespace}/${slice.name}` });
-          continue;
-        }
-        const conditions = asRecord(e.conditions) ?? NO_FIELDS;
-        const epNode = asString(e.nodeName);
-        const local = epNode !== undefined && nodeName !== '' && epNode === nodeName;
-        const ready = conditions.ready === undefined || conditions.ready === null || conditions.ready === true;
-        const serving = conditions.serving === undefined || conditions.serving === null || conditions.serving === true;
-        const terminating = conditions.terminating === true;
-        const hints = asRecord(e.hints);
-        let zoneHints: Set<string> | undefined;
-        let nodeHints: Set<string> | undefined;
-        if (hints) {
-          const zones = asArray(hints.forZones).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
-          if (zones.length > 0) zoneHints = new Set(zones);
-          const nodes = asArray(hints.forNodes).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
-          if (nodes.length > 0 && gates.PreferSameTrafficDistribution) nodeHints = new Set(nodes);
-        }
-        // The canonical text has a colon exactly for IPv6 (canonicalIPString).
-        const str = ipStr.includes(':') ? `[${ipStr}]:${portNum}` : `${ipStr}:${portNum}`;
-        list.push({
-          ip: ipStr,
-          port: portNum,
-          str,
-          chain: chainFor(svcPortName, protocol, str),
-          nodeName: epNode,
-          local,
-          ready,
-          serving,
-          terminating,
-          zoneHints,
-          nodeHints,
-        });
-      }
+      addSliceEndpoints(slice, svcPortName, protocol, portNum, list, nodeName, gates, chainFor, messages);
     }
   }
   const out = new Map<string, EndpointInfo[]>();
@@ -380,6 +344,62 @@ export function buildEndpointsMap(
     out.set(key, list);
   }
   return out;
+}
+
+/** The endpoints of one slice for one of its ports, appended to `list` (a function of its own so V8 optimizes it early). */
+function addSliceEndpoints(
+  slice: SliceLike,
+  svcPortName: string,
+  protocol: string,
+  portNum: number,
+  list: EndpointInfo[],
+  nodeName: string,
+  gates: FeatureGates,
+  chainFor: (svcPortName: string, protocol: string, endpoint: string) => string,
+  messages: GeneratorMessage[],
+): void {
+  for (const eRaw of slice.endpoints) {
+    const e = asRecord(eRaw);
+    if (!e) continue;
+    const addrs = asArray(e.addresses);
+    if (addrs.length === 0) continue;
+    const first = asString(addrs[0]) ?? '';
+    const ipStr = canonicalIPString(first);
+    if (ipStr === undefined) {
+      messages.push({ severity: 'warning', message: `endpoint address ${JSON.stringify(first)} is not an IP address; skipped`, object: `${slice.namespace}/${slice.name}` });
+      continue;
+    }
+    const conditions = asRecord(e.conditions) ?? NO_FIELDS;
+    const epNode = asString(e.nodeName);
+    const local = epNode !== undefined && nodeName !== '' && epNode === nodeName;
+    const ready = conditions.ready === undefined || conditions.ready === null || conditions.ready === true;
+    const serving = conditions.serving === undefined || conditions.serving === null || conditions.serving === true;
+    const terminating = conditions.terminating === true;
+    const hints = asRecord(e.hints);
+    let zoneHints: Set<string> | undefined;
+    let nodeHints: Set<string> | undefined;
+    if (hints) {
+      const zones = asArray(hints.forZones).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
+      if (zones.length > 0) zoneHints = new Set(zones);
+      const nodes = asArray(hints.forNodes).map((z) => asString(asRecord(z)?.name)).filter((z): z is string => z !== undefined);
+      if (nodes.length > 0 && gates.PreferSameTrafficDistribution) nodeHints = new Set(nodes);
+    }
+    // The canonical text has a colon exactly for IPv6 (canonicalIPString).
+    const str = ipStr.includes(':') ? `[${ipStr}]:${portNum}` : `${ipStr}:${portNum}`;
+    list.push({
+      ip: ipStr,
+      port: portNum,
+      str,
+      chain: chainFor(svcPortName, protocol, str),
+      nodeName: epNode,
+      local,
+      ready,
+      serving,
+      terminating,
+      zoneHints,
+      nodeHints,
+    });
+  }
 }
 
 function compareEndpointStrings(a: EndpointInfo, b: EndpointInfo): number {
