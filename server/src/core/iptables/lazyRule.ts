@@ -7,7 +7,8 @@ import { WordScanner } from './scanWords';
  * A `Rule` whose matches, comment and target options are parsed from its text on first access and
  * then cached (see the design note in `parseDump.ts`). What the dump parser's eager pass already
  * knows (table, chain, position, span, counters, and where the target is) is stored as plain
- * fields, so chain indexes and reachability checks never parse a rule's matches. The getters
+ * fields, so a chain index needs no rule's matches, and checkDump's reachability check parses only
+ * the rules whose target is a verdict or a goto. The getters
  * never throw: a bug in the lazy parse yields a rule with no matches rather than an exception.
  */
 export class LazyRule implements Rule {
