@@ -9,6 +9,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { formatSave, withoutSaveComments } from '../../../server/src/core/save/formatSave';
 import { createNetns, kernelTestsSkipped, missingKernelPrerequisites } from '../lib/netns';
+import { mulberry32 } from '../../lib/prng';
 
 type Family = 'ipv4' | 'ipv6';
 
@@ -17,17 +18,7 @@ const missing = skip ? undefined : missingKernelPrerequisites(['iptables-legacy-
 const SEED = Number(process.env.KPP_FUZZ_SEED ?? 20261128);
 const NFACCT = ['ct_state_invalid_dropped_pkts', 'localhost_nps_accepted_pkts'];
 
-/** mulberry32: small, deterministic. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 class Gen {
   private readonly r: () => number;

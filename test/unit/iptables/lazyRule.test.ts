@@ -11,21 +11,12 @@ import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { checkRuleSpec, Interner, newRuleSpecSummary, parseRuleSpec } from '../../../server/src/core/iptables/parseRuleSpec';
 import { WordScanner } from '../../../server/src/core/iptables/scanWords';
 import type { Rule } from '../../../server/src/core/iptables/model';
+import { mulberry32 } from '../../lib/prng';
 
 const DUMPS = join(__dirname, '..', '..', 'fixtures', 'dumps');
 const TEXTS = readdirSync(DUMPS).filter((f) => !f.endsWith('.golden.txt') && !f.includes('.L')).map((f) => [f, readFileSync(join(DUMPS, f), 'utf8')] as const);
 
-/** mulberry32: deterministic mutations. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const NOISE = ['"', '!', ' ', '-', '--', '-j', '-g', '-m', '-p', '-s', '::1', '--comment', '"a b"', 'x', '-c', '1'];
 

@@ -11,20 +11,11 @@ import { buildChainIndex } from '../../../server/src/core/iptables/buildChainInd
 import { parseConntrack } from '../../../server/src/core/conntrack/parseConntrack';
 import { decodeConntrackEntry } from '../../../server/src/core/conntrack/decodeConntrack';
 import type { Span } from '../../../server/src/core/text/span';
+import { mulberry32 } from '../../lib/prng';
 
 const FIXTURES = join(__dirname, '..', '..', 'fixtures');
 
-/** A small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 const NOISE = ['"', '!', ' ', '\n', '[', ']', ':', '-', '--', '*', '#', '\\', '-j', '-m', '-A', 'COMMIT', '*nat', 'Chain X (', 'src=', '='];
 

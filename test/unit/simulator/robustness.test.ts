@@ -7,18 +7,9 @@ import assert from 'node:assert/strict';
 import { parseDump } from '../../../server/src/core/iptables/parseDump';
 import { tracePacket } from '../../../server/src/core/simulator/tracePacket';
 import type { PacketOrigin, Protocol } from '../../../server/src/core/simulator/types';
+import { mulberry32 } from '../../lib/prng';
 
-/** mulberry32: a small deterministic PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 const MATCHES = [
   '-s 10.0.0.0/8', '! -s 10.0.0.0/8', '-d 10.96.0.10', '-d 192.168.0.2/32', '! -d 127.0.0.0/8', '-p tcp', '-p udp', '! -p tcp',
