@@ -12,13 +12,14 @@ import type { InitializationOptions } from '../../server/src/protocol';
 import { registerClientCommands, type CommandContext } from './commandRegistry';
 import { clientFeatures } from './clientFeatures';
 import { clientCommands } from './commands';
+import { traceApi, type TraceApi } from './traceCommands';
 
 let client: LanguageClient | undefined;
 
 /** The languages the server analyses, in saved files and unsaved (untitled) editors. */
 export const DOCUMENT_LANGUAGES: readonly string[] = ['yaml', 'json', 'iptables', 'conntrack'];
 
-export async function activate(context: vscode.ExtensionContext): Promise<void> {
+export async function activate(context: vscode.ExtensionContext): Promise<TraceApi> {
   const output = vscode.window.createOutputChannel('Kubernetes Packet Path', { log: true });
   context.subscriptions.push(output);
   const serverModule = context.asAbsolutePath(path.join('dist', 'server.js'));
@@ -63,6 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     output.error(`the language server did not start: ${message}`);
     void vscode.window.showErrorMessage(`Kubernetes Packet Path: the language server did not start (${message}). See the output channel.`);
   }
+  return traceApi;
 }
 
 export async function deactivate(): Promise<void> {

@@ -14,7 +14,29 @@ import {
 } from '../../server/src/protocol';
 import type { CommandContext } from './commandRegistry';
 import { onDidChangeRules } from './generatedRulesDocument';
-import { registerTracePanel, revealSpan, watchTraceInputs } from './tracePanel';
+import { registerTracePanel, revealSpan, watchTraceInputs, type TracePanelRegistration } from './tracePanel';
+import type { RenderedTrace } from './tracePanelController';
+
+/**
+ * What the extension's `activate()` returns: a way to open the trace panel and to hear what its
+ * webview drew. The in-editor test suite uses it for a real message round trip with the webview
+ * (extension → trace → webview draws → webview reports); other extensions may too.
+ */
+export interface TraceApi {
+  openTrace(scenario?: TraceScenario): Promise<void>;
+  readonly onDidRenderTrace: vscode.Event<RenderedTrace>;
+}
+
+const rendered = new vscode.EventEmitter<RenderedTrace>();
+let registered: TracePanelRegistration | undefined;
+
+export const traceApi: TraceApi = {
+  openTrace: async (scenario) => {
+    if (!registered) throw new Error('the trace panel is not registered yet');
+    await registered.open(scenario);
+  },
+  onDidRenderTrace: rendered.event,
+};
 
 export function registerTraceCommands(ctx: CommandContext): vscode.Disposable[] {
   const inputs = new vscode.EventEmitter<void>();
@@ -26,6 +48,8 @@ export function registerTraceCommands(ctx: CommandContext): vscode.Disposable[] 
     listTargets: async () => (await ctx.client.sendRequest<readonly TraceTargetItem[]>(TraceTargetsMethod, {})).map((t) => ({ ...t })),
     scenarioOptions: (scenario) => ctx.client.sendRequest<ScenarioOptionsResult>(ScenarioOptionsMethod, scenario),
     onDidChangeInputs: inputs.event,
+    onRendered: (info) => rendered.fire(info),
   });
+  registered = registration;
   return [inputs, dumps, registration, onDidChangeRules(() => inputs.fire()), dumps(() => inputs.fire())];
 }

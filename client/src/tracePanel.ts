@@ -9,7 +9,7 @@ import type { PathTrace, TraceScenario } from '../../server/src/core/trace/types
 import type { Span } from '../../server/src/core/text/span';
 import { validateScenario, type ScenarioOptions } from '../webview/messages';
 import { getWebviewHtml, makeNonce } from './webviewHtml';
-import { TracePanelController, panelTitle } from './tracePanelController';
+import { TracePanelController, panelTitle, type RenderedTrace } from './tracePanelController';
 
 export const traceViewType = 'kubePacketPath.trace';
 export const tracePacketPathCommandId = 'kubePacketPath.tracePacketPath';
@@ -36,6 +36,8 @@ export interface TracePanelDeps {
   readonly onDidChangeInputs?: vscode.Event<unknown>;
   /** URI schemes of our own virtual documents that `reveal` may open (default: `kpp-rules`, `kube-packet-path`). */
   readonly ownSchemes?: readonly string[];
+  /** The webview drew a trace (it reports what it shows). */
+  onRendered?(info: RenderedTrace): void;
 }
 
 /** One trace panel: a webview around a `TracePanelController`. */

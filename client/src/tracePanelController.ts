@@ -43,6 +43,15 @@ export interface TraceControllerDeps<Token> {
   reveal(uri: string, span: Span): Promise<void> | void;
   scenarioOptions?(scenario: TraceScenario): Promise<ScenarioOptions>;
   readonly ownSchemes?: readonly string[];
+  /** The webview drew a trace: what it shows (for tests and status). */
+  onRendered?(info: RenderedTrace): void;
+}
+
+/** What the webview reports after drawing a trace. */
+export interface RenderedTrace {
+  readonly title: string;
+  readonly branches: number;
+  readonly hops: number;
 }
 
 export const defaultOwnSchemes: readonly string[] = ['kpp-rules', 'kube-packet-path'];
@@ -150,6 +159,9 @@ export class TracePanelController<Token> {
         if (!this.trace) return;
         await this.host.writeClipboard(formatTraceMarkdown(this.trace));
         await this.post({ type: 'notice', message: 'Trace copied as Markdown.' });
+        return;
+      case 'rendered':
+        this.deps.onRendered?.({ title: message.title, branches: message.branches, hops: message.hops });
         return;
       case 'saveSvg': {
         if (!this.trace) return;

@@ -63,7 +63,17 @@ function isToWebviewMessage(data: unknown): data is ToWebviewMessage {
 }
 
 window.addEventListener('message', (event: MessageEvent) => {
-  if (isToWebviewMessage(event.data)) dispatch({ type: 'received', message: event.data });
+  if (!isToWebviewMessage(event.data)) return;
+  dispatch({ type: 'received', message: event.data });
+  if (event.data.type === 'trace') {
+    // Tell the extension what the page now shows, read back from the DOM (not from the message).
+    post({
+      type: 'rendered',
+      title: (document.getElementById('kpp-title')?.textContent ?? '').slice(0, 500),
+      branches: document.querySelectorAll('.branch').length,
+      hops: document.querySelectorAll('.hop').length,
+    });
+  }
 });
 
 panel.render(state);

@@ -37,13 +37,15 @@ export type FromWebviewMessage =
   /** Show the YAML field or rule line a hop came from. */
   | { readonly type: 'reveal'; readonly source: SourceRef }
   | { readonly type: 'copyMarkdown' }
-  | { readonly type: 'saveSvg' };
+  | { readonly type: 'saveSvg' }
+  /** A trace was drawn: what the page now shows (read back from the DOM), so the extension knows the round trip completed. */
+  | { readonly type: 'rendered'; readonly title: string; readonly branches: number; readonly hops: number };
 
 export const sourceKinds: readonly SourceKind[] = ['external', 'pod-same-node', 'pod-other-node', 'node', 'pod-self'];
 export const entries: readonly Entry[] = ['loadbalancer', 'nodeport', 'clusterip', 'externalip'];
 
 /** Limits on strings posted by the webview. Kubernetes names are at most 253 characters. */
-export const limits = { name: 253, address: 253, uri: 4096, host: 253, path: 4096, port: 63, offset: 1 << 30 } as const;
+export const limits = { name: 253, address: 253, uri: 4096, host: 253, path: 4096, port: 63, offset: 1 << 30, title: 500 } as const;
 
 type Rec = Record<string, unknown>;
 
@@ -151,6 +153,12 @@ export function validateWebviewMessage(raw: unknown): FromWebviewMessage | undef
     case 'copyMarkdown':
     case 'saveSvg':
       return onlyKeys(raw, ['type']) ? { type: raw.type } : undefined;
+    case 'rendered': {
+      if (!onlyKeys(raw, ['type', 'title', 'branches', 'hops'])) return undefined;
+      const count = (v: unknown) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 1_000_000;
+      if (!isText(raw.title, limits.title) || !count(raw.branches) || !count(raw.hops)) return undefined;
+      return { type: 'rendered', title: raw.title as string, branches: raw.branches as number, hops: raw.hops as number };
+    }
     default:
       return undefined;
   }

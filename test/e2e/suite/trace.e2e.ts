@@ -60,4 +60,37 @@ suite('trace lenses', () => {
       .find((t) => t.input instanceof vscode.TabInputWebview && /kubePacketPath\.trace/.test(t.input.viewType)));
     assert.match(tab.label, /hello-world-ingress/);
   });
+
+  // A real round trip with the webview, the way VS Code's own webview tests do it: the extension
+  // posts the trace, the webview draws it and reports back what its DOM now shows.
+  test('the trace panel draws what the extension sends and says so (webview round trip)', async () => {
+    const extension = await activateExtension();
+    const api = extension.exports as TraceApi;
+    assert.equal(typeof api?.openTrace, 'function', 'activate() returns the trace API');
+    const next = (what: string, match: (r: Rendered) => boolean) => new Promise<Rendered>((resolve, reject) => {
+      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for the webview to draw ${what}`)); }, 30_000);
+      const sub = api.onDidRenderTrace((r) => {
+        if (!match(r)) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(r);
+      });
+    });
+    const nginx = next('the nginx trace', (r) => /default\/nginx/.test(r.title) && !/what-if/.test(r.title));
+    await api.openTrace({ target: { kind: 'Service', namespace: 'default', name: 'nginx', port: 'http' }, source: 'external', via: 'loadbalancer', node: 'aks-nodepool1-12345678-vmss000000', rules: 'generated' });
+    const drawn = await nginx;
+    assert.equal(drawn.branches, 3, 'one branch per nginx pod');
+    assert.ok(drawn.hops > 10, `hops drawn: ${drawn.hops}`);
+    // What-if externalTrafficPolicy Local on the node without an nginx pod: one dropped branch.
+    const local = next('the what-if trace', (r) => /what-if: externalTrafficPolicy Local/.test(r.title));
+    await api.openTrace({ target: { kind: 'Service', namespace: 'default', name: 'nginx', port: 'http' }, source: 'external', via: 'loadbalancer', node: 'aks-nodepool1-12345678-vmss000001', externalTrafficPolicy: 'Local', rules: 'generated' });
+    const dropped = await local;
+    assert.equal(dropped.branches, 1);
+  });
 });
+
+interface Rendered { title: string; branches: number; hops: number }
+interface TraceApi {
+  openTrace(scenario: unknown): Promise<void>;
+  onDidRenderTrace: vscode.Event<Rendered>;
+}

@@ -19,6 +19,8 @@ test('well-formed messages pass, rebuilt with only their known fields', () => {
   check({ type: 'reveal', source: { uri: 'file:///w/a.yaml', span: { start: 3, end: 9 } } }, { type: 'reveal', source: { uri: 'file:///w/a.yaml', span: { start: 3, end: 9 } } });
   check({ type: 'copyMarkdown' }, { type: 'copyMarkdown' });
   check({ type: 'saveSvg' }, { type: 'saveSvg' });
+  check({ type: 'rendered', title: 'default/nginx:http', branches: 3, hops: 45 }, { type: 'rendered', title: 'default/nginx:http', branches: 3, hops: 45 });
+  check({ type: 'setScenario', scenario: { ...scenario, destination: { address: '10.0.0.10', port: 53 } } }, { type: 'setScenario', scenario: { ...scenario, destination: { address: '10.0.0.10', port: 53 } } });
 });
 
 test('a damaged saved scenario does not stop the panel from starting', () => {
@@ -29,6 +31,12 @@ test('anything else is refused', () => {
   const refused: unknown[] = [
     null, undefined, 42, 'reveal', [], {}, { type: 1 }, { type: 'eval', code: 'alert(1)' },
     { type: 'copyMarkdown', extra: 1 },
+    { type: 'rendered', title: 't', branches: -1, hops: 0 },
+    { type: 'rendered', title: 't', branches: 1.5, hops: 0 },
+    { type: 'rendered', title: 'x'.repeat(501), branches: 1, hops: 0 },
+    { type: 'rendered', title: 't', branches: 1, hops: 0, html: '<b>' },
+    { type: 'setScenario', scenario: { ...scenario, destination: { address: '10.0.0.10', port: 70000 } } },
+    { type: 'setScenario', scenario: { ...scenario, destination: { address: '', port: 80 } } },
     { type: 'saveSvg', svg: '<svg onload=alert(1)>' },
     { type: 'reveal' },
     { type: 'reveal', source: { uri: 'file:///w/a.yaml' } },

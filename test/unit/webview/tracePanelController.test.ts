@@ -157,3 +157,18 @@ test('live updates: a hidden panel waits until it is shown; a disposed one posts
   await tick();
   assert.equal(t.posts.length, before);
 });
+
+test('rendered: what the webview reports having drawn reaches the extension', async () => {
+  const seen: unknown[] = [];
+  const t = setup();
+  const controller = new TracePanelController<Token>({ postMessage: async () => true, isVisible: () => true, setTitle: () => undefined, workspaceFolders: () => [], writeClipboard: async () => undefined, saveFile: async () => undefined, newCancellation: () => ({ token: { cancelled: false, id: 0 }, cancel: () => undefined, dispose: () => undefined }) }, {
+    requestTrace: async () => nginx,
+    reveal: () => undefined,
+    onRendered: (info) => { seen.push(info); },
+  });
+  await controller.receive({ type: 'rendered', title: nginx.title, branches: 3, hops: 40 });
+  assert.deepEqual(seen, [{ title: nginx.title, branches: 3, hops: 40 }]);
+  // Without a listener it is simply ignored.
+  await t.controller.receive({ type: 'rendered', title: 'x', branches: 0, hops: 0 });
+  assert.deepEqual(t.posts, []);
+});
