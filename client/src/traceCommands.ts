@@ -45,7 +45,7 @@ export function registerTraceCommands(ctx: CommandContext): vscode.Disposable[] 
   const registration = registerTracePanel(ctx.extension, {
     requestTrace: (scenario: TraceScenario, token: vscode.CancellationToken) => ctx.client.sendRequest<PathTrace>(TracePacketMethod, scenario, token),
     reveal: (uri, span) => revealSpan(uri, span),
-    listTargets: async () => (await ctx.client.sendRequest<readonly TraceTargetItem[]>(TraceTargetsMethod, {})).map((t) => ({ ...t })),
+    listTargets: async (at) => (await ctx.client.sendRequest<readonly TraceTargetItem[]>(TraceTargetsMethod, at ?? {})).map((t) => ({ ...t })),
     scenarioOptions: (scenario) => ctx.client.sendRequest<ScenarioOptionsResult>(ScenarioOptionsMethod, scenario),
     onDidChangeInputs: inputs.event,
     onRendered: (info) => rendered.fire(info),

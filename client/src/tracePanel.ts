@@ -28,8 +28,8 @@ export interface TracePanelDeps {
   requestTrace(scenario: TraceScenario, token: vscode.CancellationToken): Promise<PathTrace>;
   /** Shows `span` of the document `uri` (a manifest, a dump, or a generated-rules document). */
   reveal(uri: string, span: Span): Promise<void> | void;
-  /** Services and Ingresses for the quick pick. */
-  listTargets(): Promise<readonly TraceTarget[]>;
+  /** Services and Ingresses for the quick pick; with `at`, only the one under that position of that document. */
+  listTargets(at?: { readonly uri: string; readonly offset: number }): Promise<readonly TraceTarget[]>;
   /** Nodes, dumps, ports and hosts the scenario controls offer. Default: none. */
   scenarioOptions?(scenario: TraceScenario): Promise<ScenarioOptions>;
   /** Fires when manifests or dumps change: open panels re-request their trace. */
@@ -187,8 +187,15 @@ export function registerTracePanel(context: vscode.ExtensionContext, deps: Trace
 
   const disposables: vscode.Disposable[] = [
     vscode.commands.registerCommand(tracePacketPathCommandId, async (arg?: unknown) => {
-      // A CodeLens or the dump's "Trace from here" passes a scenario; anything else opens the picker.
-      const scenario = arg === undefined ? undefined : validateScenario(arg);
+      // A CodeLens or the dump's "Trace from here" passes a scenario. The editor's context menu
+      // passes the document's Uri: trace the Service or Ingress under the cursor, if there is one.
+      // Anything else opens the picker.
+      let scenario = arg === undefined ? undefined : validateScenario(arg);
+      const editor = vscode.window.activeTextEditor;
+      if (!scenario && arg instanceof vscode.Uri && editor && editor.document.uri.toString() === arg.toString()) {
+        const here = await deps.listTargets({ uri: arg.toString(), offset: editor.document.offsetAt(editor.selection.active) });
+        if (here.length === 1) scenario = here[0].scenario;
+      }
       await open(scenario);
     }),
     vscode.window.registerWebviewPanelSerializer(traceViewType, {

@@ -81,7 +81,8 @@ export type TracePacketResult = PathTrace;
 
 /** Request: every Service and Ingress of the workspace with the scenario a trace starts from. */
 export const TraceTargetsMethod = 'kpp/traceTargets' as const;
-export type TraceTargetsParams = Record<string, never>;
+/** Empty: every Service and Ingress. With `uri` and `offset` (an editor's cursor): only the one there. */
+export type TraceTargetsParams = { readonly uri?: string; readonly offset?: number };
 export interface TraceTargetItem {
   readonly label: string;
   readonly description?: string;

@@ -4,7 +4,7 @@
 // Workspace: temp copies of examples/nginx and examples/ingress.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CodeLens } from 'vscode-languageserver-protocol';
 import { createTempWorkspace, ensureServerBuilt, LspTestClient, REPO_ROOT, type TempWorkspace } from './lspClient';
@@ -57,6 +57,17 @@ test('kpp/traceTargets lists every Service and Ingress with its default scenario
   assert.deepEqual(nginx.scenario.target, { kind: 'Service', namespace: 'default', name: 'nginx' });
   assert.equal(nginx.scenario.source, 'external');
   assert.equal(nginx.scenario.via, 'loadbalancer');
+});
+
+test('kpp/traceTargets at a cursor (the editor context menu): only the Service or Ingress there', async () => {
+  const uri = ws.fileUri('ingress/aks-helloworld-two.yaml');
+  const text = readFileSync(join(ws.dir, 'ingress', 'aks-helloworld-two.yaml'), 'utf8');
+  const inService = text.indexOf('kind: Service') + 3;
+  const here = await client.request<readonly TraceTargetItem[]>(TraceTargetsMethod, { uri, offset: inService });
+  assert.deepEqual(here.map((t) => t.label), ['Service ingress-nginx/aks-helloworld-two']);
+  const inDeployment = text.indexOf('kind: Deployment') + 3;
+  assert.deepEqual(await client.request<readonly TraceTargetItem[]>(TraceTargetsMethod, { uri, offset: inDeployment }), []);
+  assert.deepEqual(await client.request<readonly TraceTargetItem[]>(TraceTargetsMethod, { uri: 'file:///nowhere.yaml', offset: 0 }), []);
 });
 
 test('nginx from outside: three branches of 1/3, hops revealable in the node-restore document', async () => {

@@ -21,6 +21,7 @@ import {
   type ScenarioOptionsResult,
   type TraceTargetItem,
 } from '../protocol';
+import { canonicalUri } from '../host/workspaceFiles';
 import { defineCustomRequest } from './customRequests';
 import type { FeatureContext } from './featureContext';
 import { currentRules } from './generatedRules';
@@ -161,11 +162,16 @@ function nsOf(o: KubeObject): string {
 }
 
 /** Every Service and Ingress, with the scenario a trace of it starts from. */
-export function listTraceTargets(ctx: FeatureContext): TraceTargetItem[] {
+export function listTraceTargets(ctx: FeatureContext, raw?: unknown): TraceTargetItem[] {
   const { cluster, objects } = currentRules(ctx.snapshot);
+  // With `{uri, offset}` (the editor's context menu): only the Service or Ingress under the cursor.
+  const at = rec(raw);
+  const atUri = typeof at?.uri === 'string' ? canonicalUri(at.uri) : undefined;
+  const atOffset = typeof at?.offset === 'number' && Number.isInteger(at.offset) && at.offset >= 0 ? at.offset : undefined;
   const out: TraceTargetItem[] = [];
   for (const o of ctx.snapshot.objects()) {
     if ((o.kind !== 'Service' && o.kind !== 'Ingress') || !o.name || o.inBrokenDocument) continue;
+    if (atUri !== undefined && (canonicalUri(o.uri) !== atUri || atOffset === undefined || atOffset < o.span.start || atOffset > o.span.end)) continue;
     const ns = o.namespace ?? 'default';
     const scenario = defaultScenario(cluster, objects, o.kind, ns, o.name);
     const type = o.kind === 'Service' ? (typeof o.value.spec === 'object' && o.value.spec !== null && !Array.isArray(o.value.spec) && typeof (o.value.spec as Rec).type === 'string' ? String((o.value.spec as Rec).type) : 'ClusterIP') : 'Ingress';
@@ -210,7 +216,7 @@ export const tracePacketRequest = defineCustomRequest<unknown, PathTrace>({
 export const traceTargetsRequest = defineCustomRequest<unknown, readonly TraceTargetItem[]>({
   method: TraceTargetsMethod,
   defaultResult: [],
-  handle: (ctx) => listTraceTargets(ctx),
+  handle: (ctx, params) => listTraceTargets(ctx, params),
 });
 
 export const scenarioOptionsRequest = defineCustomRequest<unknown, ScenarioOptionsResult>({

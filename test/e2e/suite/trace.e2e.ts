@@ -89,6 +89,30 @@ suite('trace lenses', () => {
   });
 });
 
+suite('trace from the editor context menu', () => {
+  test('with the cursor in a Service, the command traces that Service (no quick pick)', async () => {
+    const extension = await activateExtension();
+    const api = extension.exports as TraceApi;
+    const document = await openDocument('nginx/service.yaml');
+    const editor = await vscode.window.showTextDocument(document);
+    const line = Array.from({ length: document.lineCount }, (_, i) => i).find((i) => /^kind: Service/.test(document.lineAt(i).text))!;
+    editor.selection = new vscode.Selection(line, 2, line, 2);
+    const drawn = new Promise<Rendered>((resolve, reject) => {
+      const timer = setTimeout(() => { sub.dispose(); reject(new Error('timed out waiting for the nginx trace')); }, 30_000);
+      const sub = api.onDidRenderTrace((r) => {
+        if (!/^default\/nginx:http from /.test(r.title) || /what-if/.test(r.title)) return;
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(r);
+      });
+    });
+    // The editor context menu passes the document's Uri.
+    await vscode.commands.executeCommand('kubePacketPath.tracePacketPath', document.uri);
+    assert.equal((await drawn).branches, 3);
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  });
+});
+
 interface Rendered { title: string; branches: number; hops: number }
 interface TraceApi {
   openTrace(scenario: unknown): Promise<void>;
