@@ -66,6 +66,7 @@ function resultJson(result: TraceResult): unknown {
       rulesEvaluated: o.rulesEvaluated,
       unevaluated: o.unevaluated.map((u) => ({ ...u, line: u.line + 1 })),
       ...(o.reason ? { reason: o.reason } : {}),
+      ...(o.notes && o.notes.length > 0 ? { notes: o.notes } : {}),
     })),
   };
 }
@@ -126,6 +127,7 @@ function runDumpTrace(r: ArgReader, io: CliIo, format: 'text' | 'json'): number 
       lines.push(`  packet: ${o.packet.src}:${o.packet.sport} -> ${o.packet.dst}:${o.packet.dport} ${o.packet.proto}; masqueraded: ${o.masqueraded ? 'yes' : 'no'}; rules evaluated: ${o.rulesEvaluated}`);
       for (const h of o.hops) lines.push(`  ${h.line === undefined ? '    ' : String(h.line + 1).padStart(4)}  ${h.table} ${h.chain}: ${h.action}${h.rule ? `  ${h.rule}` : ''}`);
       for (const u of o.unevaluated) lines.push(`  not evaluated (line ${u.line + 1}): ${u.rule} — ${u.reason}`);
+      for (const n of o.notes ?? []) lines.push(`  note: ${n}`);
     });
     if (!local.length) lines.push('', 'note: no --local-address given: only 127.0.0.1 is treated as the node\'s own address (assumed).');
     io.stdout(lines.join('\n') + '\n');

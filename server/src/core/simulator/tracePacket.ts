@@ -658,6 +658,14 @@ export function tracePacket(ruleset: Ruleset, request: TraceRequest): TraceResul
   }
   if (parsedRoutes.bad.length > 0) unevaluatedIfaces.push(`routes that are not CIDRs were ignored: ${parsedRoutes.bad.join(', ')}`);
   initial.notes.push(...unevaluatedIfaces);
+  // A partial dump (one table from `iptables -t nat -S`, a pasted listing): the tables it lacks
+  // are walked as empty, which may not be what the node does. Say so on every outcome.
+  const present = new Set(ruleset.tables.map((t) => t.name));
+  if (present.size > 0) {
+    for (const table of ['nat', 'filter']) {
+      if (!present.has(table)) initial.notes.push(`the ruleset has no ${table} table: its chains were taken as empty (ACCEPT), so on the node this path may end differently`);
+    }
+  }
   walk.pending.push(initial);
   while (walk.pending.length > 0) {
     const s = walk.pending.pop() as State;

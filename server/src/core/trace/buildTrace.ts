@@ -345,7 +345,7 @@ function stepsFromOutcome(env: TraceEnvironment, o: Outcome, start: Start, svcLa
 
 function finishBranch(env: TraceEnvironment, o: Outcome, start: Start, steps: TraceStep[], extraUnevaluated: string[] = []): TraceBranch {
   const pod = podByIp(env.cluster, o.packet.dst);
-  const unevaluated = [...o.unevaluated.map((u) => `${u.table} ${u.chain} line ${u.line + 1}: ${u.rule} (${u.reason})`), ...extraUnevaluated];
+  const unevaluated = [...o.unevaluated.map((u) => `${u.table} ${u.chain} line ${u.line + 1}: ${u.rule} (${u.reason})`), ...(o.notes ?? []).map((n) => `note: ${n}`), ...extraUnevaluated];
   const base = { probability: o.probability, verdict: o.verdict, masqueraded: o.masqueraded, rulesEvaluated: o.rulesEvaluated, unevaluated };
   if (o.verdict === 'dropped' || o.verdict === 'rejected') {
     const last = [...steps].reverse().find((s) => s.kind === 'drop' || s.kind === 'reject');
@@ -422,7 +422,7 @@ function serviceTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
   if (typeof start === 'string') return empty(start);
   const rules = rulesFor(env, scenario, cluster, start.node);
   const localAddresses = [start.node.internalIP, '127.0.0.1'];
-  const result = tracePacket(rules.ruleset, { packet: start.packet, from: start.from, localAddresses, returningClient: scenario.returningClient ?? false });
+  const result = tracePacket(rules.ruleset, { packet: start.packet, from: start.from, localAddresses, egressAddress: start.node.internalIP, returningClient: scenario.returningClient ?? false });
   const svcLabel = `${t.namespace}/${t.name}:${r.portLabel}`;
   const branches = result.outcomes.map((o) => finishBranch({ ...env, cluster }, o, start, [...start.prefix, ...stepsFromOutcome({ ...env, cluster }, o, start, svcLabel, rules.uri, rules.lineSpan)]));
   const assumptions = [...start.assumptions];
@@ -555,7 +555,7 @@ function ingressTrace(env: TraceEnvironment, objects: readonly KubeObject[], sce
       // The new connection still crosses netfilter on the controller's node (FORWARD, POSTROUTING):
       // the simulator walks it there, so a NetworkPolicy-style DROP or a masquerade would show.
       const legRules = rulesFor(env, ctrlNode.name === scenario.node ? scenario : { ...scenario, rules: 'generated' }, env.cluster, ctrlNode);
-      const leg = tracePacket(legRules.ruleset, { packet, from: 'pod', localAddresses: [ctrlNode.internalIP, '127.0.0.1'] });
+      const leg = tracePacket(legRules.ruleset, { packet, from: 'pod', localAddresses: [ctrlNode.internalIP, '127.0.0.1'], egressAddress: ctrlNode.internalIP });
       const legOutcome = leg.outcomes[0];
       const legStart: Start = { packet, from: 'pod', node: ctrlNode, prefix: [], assumptions: [], clientLabel: `controller pod ${src}` };
       const legSteps = legOutcome ? stepsFromOutcome(env, legOutcome, legStart, `${backend.namespace}/${backend.service}`, legRules.uri, legRules.lineSpan).filter((x) => x.kind !== 'routing').map((x) => ({ ...x, probability: b.probability / pods.length })) : [];
