@@ -67,9 +67,13 @@ suite('trace lenses', () => {
     const extension = await activateExtension();
     const api = extension.exports as TraceApi;
     assert.equal(typeof api?.openTrace, 'function', 'activate() returns the trace API');
+    // Start from a fresh panel: the previous test's panel may still be loading its own trace.
+    await vscode.commands.executeCommand('workbench.action.closeAllEditors');
     const next = (what: string, match: (r: Rendered) => boolean) => new Promise<Rendered>((resolve, reject) => {
-      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for the webview to draw ${what}`)); }, 30_000);
+      const seen: string[] = [];
+      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for the webview to draw ${what}; it drew: ${seen.join(' | ') || 'nothing'}`)); }, 60_000);
       const sub = api.onDidRenderTrace((r) => {
+        seen.push(`${r.title} (${r.branches})`);
         if (!match(r)) return;
         clearTimeout(timer);
         sub.dispose();
