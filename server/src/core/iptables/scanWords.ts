@@ -1,8 +1,9 @@
 import type { Token } from './tokenize';
 
 /**
- * The result of splitting one line into words. Same rules as `tokenizeRuleLine` (white space
- * separates words, double quotes group, `\"` and `\\` escape inside quotes), written as a charCode
+ * The result of splitting one line into words, the way iptables-restore does (white space
+ * separates words, double quotes group, `\"` and `\\` escape inside quotes; `tokenizeRuleLine`
+ * is this with line-relative offsets), written as a charCode
  * scan that slices unquoted words instead of building them one character at a time: the dump
  * parser calls it once per line of files with hundreds of thousands of lines.
  */

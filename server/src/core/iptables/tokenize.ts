@@ -1,4 +1,5 @@
 import type { Span } from '../text/span';
+import { scanWords } from './scanWords';
 
 /** One word of an iptables rule line, as iptables-restore splits it. */
 export interface Token {
@@ -20,52 +21,13 @@ export interface TokenizeResult {
  * Splits one rule line into words the way iptables-restore does: white space separates words,
  * double quotes group a word that contains spaces, and inside quotes a backslash escapes the next
  * character. Never throws. `base` is added to every span (the line's offset in its document).
+ * The scan itself is `scanWords`, shared with the dump parser.
  */
 export function tokenizeRuleLine(line: string, base = 0): TokenizeResult {
-  const tokens: Token[] = [];
-  let i = 0;
-  const n = line.length;
-  let unterminatedQuoteAt: number | undefined;
-  while (i < n) {
-    const c = line.charCodeAt(i);
-    if (c === 32 || c === 9 || c === 13) {
-      i++;
-      continue;
-    }
-    const start = i;
-    let text = '';
-    let quoted = false;
-    while (i < n) {
-      const ch = line[i];
-      if (ch === ' ' || ch === '\t' || ch === '\r') break;
-      if (ch === '"') {
-        quoted = true;
-        i++;
-        let closed = false;
-        while (i < n) {
-          const q = line[i];
-          if (q === '\\' && i + 1 < n && (line[i + 1] === '"' || line[i + 1] === '\\')) {
-            text += line[i + 1];
-            i += 2;
-            continue;
-          }
-          if (q === '"') {
-            closed = true;
-            i++;
-            break;
-          }
-          text += q;
-          i++;
-        }
-        if (!closed) unterminatedQuoteAt = base + start;
-        continue;
-      }
-      text += ch;
-      i++;
-    }
-    tokens.push({ text, span: { start: base + start, end: base + i }, quoted });
-  }
-  return unterminatedQuoteAt === undefined ? { tokens } : { tokens, unterminatedQuoteAt };
+  const r = scanWords(line, 0, line.length);
+  if (base === 0) return r;
+  const tokens = r.tokens.map((t) => ({ ...t, span: { start: t.span.start + base, end: t.span.end + base } }));
+  return r.unterminatedQuoteAt === undefined ? { tokens } : { tokens, unterminatedQuoteAt: r.unterminatedQuoteAt + base };
 }
 
 /** Quotes a word for an iptables-save style line when it needs it (spaces, quotes, empty). */
