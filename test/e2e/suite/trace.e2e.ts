@@ -69,17 +69,7 @@ suite('trace lenses', () => {
     assert.equal(typeof api?.openTrace, 'function', 'activate() returns the trace API');
     // Start from a fresh panel: the previous test's panel may still be loading its own trace.
     await vscode.commands.executeCommand('workbench.action.closeAllEditors');
-    const next = (what: string, match: (r: Rendered) => boolean) => new Promise<Rendered>((resolve, reject) => {
-      const seen: string[] = [];
-      const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for the webview to draw ${what}; it drew: ${seen.join(' | ') || 'nothing'}`)); }, 60_000);
-      const sub = api.onDidRenderTrace((r) => {
-        seen.push(`${r.title} (${r.branches})`);
-        if (!match(r)) return;
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(r);
-      });
-    });
+    const next = (what: string, match: (r: Rendered) => boolean) => nextRender(api, what, match);
     const nginx = next('the nginx trace', (r) => /default\/nginx/.test(r.title) && !/what-if/.test(r.title));
     await api.openTrace({ target: { kind: 'Service', namespace: 'default', name: 'nginx', port: 'http' }, source: 'external', via: 'loadbalancer', node: 'aks-nodepool1-12345678-vmss000000', rules: 'generated' });
     const drawn = await nginx;
@@ -101,15 +91,7 @@ suite('trace from the editor context menu', () => {
     const editor = await vscode.window.showTextDocument(document);
     const line = Array.from({ length: document.lineCount }, (_, i) => i).find((i) => /^kind: Service/.test(document.lineAt(i).text))!;
     editor.selection = new vscode.Selection(line, 2, line, 2);
-    const drawn = new Promise<Rendered>((resolve, reject) => {
-      const timer = setTimeout(() => { sub.dispose(); reject(new Error('timed out waiting for the nginx trace')); }, 30_000);
-      const sub = api.onDidRenderTrace((r) => {
-        if (!/^default\/nginx:http from /.test(r.title) || /what-if/.test(r.title)) return;
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(r);
-      });
-    });
+    const drawn = nextRender(api, 'the nginx trace', (r) => /^default\/nginx:http from /.test(r.title) && !/what-if/.test(r.title));
     // The editor context menu passes the document's Uri.
     await vscode.commands.executeCommand('kubePacketPath.tracePacketPath', document.uri);
     assert.equal((await drawn).branches, 3);
@@ -118,6 +100,21 @@ suite('trace from the editor context menu', () => {
 });
 
 interface Rendered { title: string; branches: number; hops: number }
+
+/** The next trace the webview reports drawing that `match`es; fails after 60 s, saying what it drew instead. */
+function nextRender(api: TraceApi, what: string, match: (r: Rendered) => boolean): Promise<Rendered> {
+  return new Promise<Rendered>((resolve, reject) => {
+    const seen: string[] = [];
+    const timer = setTimeout(() => { sub.dispose(); reject(new Error(`timed out waiting for the webview to draw ${what}; it drew: ${seen.join(' | ') || 'nothing'}`)); }, 60_000);
+    const sub = api.onDidRenderTrace((r) => {
+      seen.push(`${r.title} (${r.branches})`);
+      if (!match(r)) return;
+      clearTimeout(timer);
+      sub.dispose();
+      resolve(r);
+    });
+  });
+}
 interface TraceApi {
   openTrace(scenario: unknown): Promise<void>;
   onDidRenderTrace: vscode.Event<Rendered>;
